@@ -1,0 +1,216 @@
+package dialtone
+
+// The error codes. Each has exactly one entry in catalogue below; a test keeps the two in step.
+const (
+	// Request shape.
+	CodeInvalidJSON           Code = "invalid_json"
+	CodeInvalidType           Code = "invalid_type"
+	CodeUnknownField          Code = "unknown_field"
+	CodeDuplicateField        Code = "duplicate_field"
+	CodeBodyTooLarge          Code = "body_too_large"
+	CodeUnsupportedMediaType  Code = "unsupported_media_type"
+	CodeMethodNotAllowed      Code = "method_not_allowed"
+	CodeUnknownParameter      Code = "unknown_parameter"
+	CodeParametersExclusive   Code = "parameters_exclusive"
+	CodeInvalidCursor         Code = "invalid_cursor"
+	CodeInvalidIdempotencyKey Code = "invalid_idempotency_key"
+
+	// Field values.
+	CodeFieldRequired      Code = "field_required"
+	CodeValueTooShort      Code = "value_too_short"
+	CodeValueTooLong       Code = "value_too_long"
+	CodeValueOutOfRange    Code = "value_out_of_range"
+	CodeInvalidValue       Code = "invalid_value"
+	CodeTooManyItems       Code = "too_many_items"
+	CodePromptTooLong      Code = "prompt_too_long"
+	CodeInvalidVoiceID     Code = "invalid_voice_id"
+	CodeInvalidLanguage    Code = "invalid_language"
+	CodeInvalidPhoneFormat Code = "invalid_phone_format"
+
+	// Authentication and permission.
+	CodeMissingAPIKey           Code = "missing_api_key"
+	CodeInvalidAPIKey           Code = "invalid_api_key"
+	CodeKeySecretRequired       Code = "key_secret_required"
+	CodeInsufficientPermissions Code = "insufficient_permissions"
+	CodeOperatorRequired        Code = "operator_required"
+
+	// Resources.
+	CodeRouteNotFound Code = "route_not_found"
+	CodeAgentNotFound Code = "agent_not_found"
+	CodeKeyNotFound   Code = "key_not_found"
+
+	// State.
+	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
+	CodeIdempotencyKeyInUse  Code = "idempotency_key_in_use"
+	CodeLastAdminKey         Code = "last_admin_key"
+
+	// Load and failures.
+	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
+	CodeInternalError      Code = "internal_error"
+	CodeServiceUnavailable Code = "service_unavailable"
+)
+
+var catalogue = []CatalogEntry{
+	// invalid_request
+	{Code: CodeInvalidJSON, Type: TypeInvalidRequest, Status: 400,
+		Message: "The request body is not valid JSON.",
+		Doc: "The body could not be parsed as a JSON object. `details.offset` gives the byte at which " +
+			"parsing failed when it is known. Send a single JSON object, UTF-8 encoded, with " +
+			"`Content-Type: application/json`."},
+	{Code: CodeInvalidType, Type: TypeInvalidRequest, Status: 400,
+		Message: "A field has the wrong JSON type.",
+		Doc: "A field was present but of the wrong JSON type, for example a string where a number is " +
+			"expected. `param` names the field and the message says which type was expected. Numbers " +
+			"must be JSON numbers, not strings; integers must have no fractional part."},
+	{Code: CodeUnknownField, Type: TypeInvalidRequest, Status: 400,
+		Message: "The request contains a field this endpoint does not accept.",
+		Doc: "Dialtone rejects fields it does not know instead of ignoring them, so that a typo (`to` for " +
+			"`to_number`, `promt` for `prompt`) can never be silently dropped. `param` names the field; " +
+			"check the spelling against the API reference."},
+	{Code: CodeDuplicateField, Type: TypeInvalidRequest, Status: 400,
+		Message: "The request contains the same field twice.",
+		Doc: "A JSON object in the body names the same field more than once. Parsers disagree on which " +
+			"copy wins, so Dialtone refuses to guess: send each field once."},
+	{Code: CodeBodyTooLarge, Type: TypeInvalidRequest, Status: 413,
+		Message: "The request body is larger than 1 MiB.",
+		Doc: "Request bodies are limited to 1 MiB (1,048,576 bytes). Large payloads such as audio or " +
+			"contact lists have their own upload endpoints."},
+	{Code: CodeUnsupportedMediaType, Type: TypeInvalidRequest, Status: 415,
+		Message: "The request body must be sent with Content-Type: application/json.",
+		Doc: "Endpoints that take a body accept JSON only. Set `Content-Type: application/json` (a " +
+			"`charset=utf-8` parameter is allowed)."},
+	{Code: CodeMethodNotAllowed, Type: TypeInvalidRequest, Status: 405,
+		Message: "This route does not support this HTTP method.",
+		Doc: "The path exists but not with this method. The `Allow` response header and " +
+			"`details.allowed_methods` list the methods it supports."},
+	{Code: CodeUnknownParameter, Type: TypeInvalidRequest, Status: 400,
+		Message: "The request contains a query parameter this endpoint does not accept.",
+		Doc: "Like unknown body fields, unknown query parameters are rejected rather than ignored, so a " +
+			"misspelt filter cannot silently return everything. `param` names the parameter."},
+	{Code: CodeParametersExclusive, Type: TypeInvalidRequest, Status: 400,
+		Message: "These parameters cannot be used together.",
+		Doc: "Two parameters that exclude each other were both sent, for example `starting_after` and " +
+			"`ending_before` on a list. Send one of them."},
+	{Code: CodeInvalidCursor, Type: TypeInvalidRequest, Status: 400,
+		Message: "The pagination cursor does not name an object in this list.",
+		Doc: "`starting_after` and `ending_before` take the `id` of an object returned by the same list. " +
+			"The id given does not exist, belongs to another list, or was deleted. Restart from the " +
+			"first page."},
+	{Code: CodeInvalidIdempotencyKey, Type: TypeInvalidRequest, Status: 400,
+		Message: "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+		Doc: "Use a random value such as a UUID v4 per logical operation, and send the same value when " +
+			"retrying that operation."},
+
+	{Code: CodeFieldRequired, Type: TypeInvalidRequest, Status: 400,
+		Message: "A required field is missing.",
+		Doc:     "The field named by `param` must be present and not null.", Equivalents: []string{"A: VALIDATION_ERROR"}},
+	{Code: CodeValueTooShort, Type: TypeInvalidRequest, Status: 400,
+		Message: "A field's value is too short.",
+		Doc:     "The field named by `param` is shorter than its minimum length (an empty name, for example). The message states the minimum."},
+	{Code: CodeValueTooLong, Type: TypeInvalidRequest, Status: 400,
+		Message: "A field's value is too long.",
+		Doc:     "The field named by `param` is longer than its maximum length, counted in Unicode characters. The message states the maximum."},
+	{Code: CodeValueOutOfRange, Type: TypeInvalidRequest, Status: 400,
+		Message: "A number is outside its allowed range.",
+		Doc:     "The field named by `param` must lie within the range the message states, for example `max_call_duration_seconds` between 30 and 7200."},
+	{Code: CodeInvalidValue, Type: TypeInvalidRequest, Status: 400,
+		Message: "A field's value is not one of the accepted values.",
+		Doc:     "The field named by `param` takes one of a fixed set of values, or a value of a given form; the message lists what is accepted."},
+	{Code: CodeTooManyItems, Type: TypeInvalidRequest, Status: 400,
+		Message: "A list or map has too many entries.",
+		Doc:     "The field named by `param` holds more entries than allowed, for example more than 50 `metadata` keys. The message states the limit."},
+	{Code: CodePromptTooLong, Type: TypeInvalidRequest, Status: 400,
+		Message: "The system prompt is longer than 10,000 characters.",
+		Doc: "An agent's `system_prompt` is limited to 10,000 characters so that every turn's context " +
+			"fits the language model with room for the conversation. Move reference material into " +
+			"the brain's knowledge or shorten the prompt.", Equivalents: []string{"N: prompt_too_long"}},
+	{Code: CodeInvalidVoiceID, Type: TypeInvalidRequest, Status: 400,
+		Message: "The voice is not one of the voices offered.",
+		Doc: "`voice` must be the `id` of a voice listed by `GET /v1/voices`, which shows the voices of " +
+			"the speech providers this server is configured with.", Equivalents: []string{"N: invalid_voice_id"}},
+	{Code: CodeInvalidLanguage, Type: TypeInvalidRequest, Status: 400,
+		Message: "The language is not supported.",
+		Doc: "`language` must be a BCP 47 tag from the supported list (for example `en-US`, `en-GB`, " +
+			"`es-ES`, `fr-FR`, `de-DE`); the error's `details.supported` lists them all."},
+	{Code: CodeInvalidPhoneFormat, Type: TypeInvalidRequest, Status: 400,
+		Message: "A phone number is not a valid E.164 number.",
+		Doc: "Phone numbers are written in E.164: a `+`, the country code, then the national number, " +
+			"digits only, for example `+14155550123` or `+447446466847`. The number must also be a " +
+			"possible number for its country.", Equivalents: []string{"N: invalid_phone_format"}},
+
+	// authentication_error
+	{Code: CodeMissingAPIKey, Type: TypeAuthentication, Status: 401,
+		Message: "No API key was sent. Send Authorization: Bearer <key_id>:<key_secret>.",
+		Doc: "Every `/v1` request needs an `Authorization: Bearer key_id:key_secret` header. " +
+			"`dialtone serve` prints an admin key the first time it starts; `dialtone keys create` " +
+			"makes more.", Equivalents: []string{"N: invalid_api_key"}},
+	{Code: CodeInvalidAPIKey, Type: TypeAuthentication, Status: 401,
+		Message: "The API key is not valid.",
+		Doc: "The key id does not exist, the secret does not match it, the header is malformed, or the " +
+			"key was revoked or rotated. Check for stray whitespace, and that you use the newest secret " +
+			"after a rotation.", Equivalents: []string{"N: invalid_api_key"}},
+	{Code: CodeKeySecretRequired, Type: TypeAuthentication, Status: 401,
+		Message: "The Authorization header carries a key id but no secret.",
+		Doc: "Send the full credential, `Bearer key_id:key_secret`. The key id alone (`key_…`) is not a " +
+			"secret and does not authenticate.", Equivalents: []string{"N: key_secret_required"}},
+
+	// permission_error
+	{Code: CodeInsufficientPermissions, Type: TypePermission, Status: 403,
+		Message: "This API key's role does not allow this request.",
+		Doc: "Keys have a role: `read` may only read, `write` may also create, change and delete, and " +
+			"`admin` may also manage API keys. `details.required_role` names the role needed."},
+	{Code: CodeOperatorRequired, Type: TypePermission, Status: 403,
+		Message: "Only an operator key may create organizations.",
+		Doc: "Creating organizations is reserved to the people who run the server. Create an operator " +
+			"key on the server with `dialtone keys create --operator`."},
+
+	// not_found
+	{Code: CodeRouteNotFound, Type: TypeNotFound, Status: 404,
+		Message: "There is no such route.",
+		Doc:     "No endpoint has this path. Check the path against the API reference served at `/v1/openapi.json`."},
+	{Code: CodeAgentNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such agent.",
+		Doc: "No agent with this id exists in your organization. It may have been deleted, or belong to " +
+			"another organization: the two cases are deliberately indistinguishable.",
+		Equivalents: []string{"N: agent_not_found", "N: agent_not_owned"}},
+	{Code: CodeKeyNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such API key.",
+		Doc:     "No live API key with this id exists in your organization. Revoked keys are gone for good."},
+
+	// conflict
+	{Code: CodeIdempotencyKeyReused, Type: TypeConflict, Status: 409,
+		Message: "This Idempotency-Key was already used with a different request.",
+		Doc: "An `Idempotency-Key` identifies one operation for 24 hours: sending it again with the same " +
+			"method, path and body replays the first response, but sending it with a different request " +
+			"is refused. Use a new key for a new operation."},
+	{Code: CodeIdempotencyKeyInUse, Type: TypeConflict, Status: 409, Retryable: true,
+		Message: "A request with this Idempotency-Key is still being processed.",
+		Doc: "Another request with the same `Idempotency-Key` had not finished after Dialtone waited for " +
+			"it. Retry after a moment: you will receive that request's response."},
+	{Code: CodeLastAdminKey, Type: TypeConflict, Status: 409,
+		Message: "The last admin key of an organization cannot be revoked.",
+		Doc: "Revoking it would lock the organization out of key management. Create another admin key " +
+			"first, or rotate this one to replace its secret."},
+
+	// rate_limit_error
+	{Code: CodeRateLimitExceeded, Type: TypeRateLimit, Status: 429, Retryable: true,
+		Message: "Too many requests for this API key.",
+		Doc: "Each API key may make a set number of reads and writes per minute (600 and 120 unless the " +
+			"operator changed them). Wait for the number of seconds in `Retry-After`; the " +
+			"`X-RateLimit-*` headers on every response show the budget left.",
+		Equivalents: []string{"N: rate_limit_exceeded", "A: RATE_LIMIT_EXCEEDED"}},
+
+	// server_error
+	{Code: CodeInternalError, Type: TypeServer, Status: 500, Retryable: true,
+		Message: "Something went wrong on our side. The request id identifies it in the server log.",
+		Doc: "An unexpected failure. Nothing about its cause is sent to clients; the server logged it " +
+			"with the `request_id`. Retrying with the same `Idempotency-Key` is safe. If it persists, " +
+			"report the request id, the full error body and the time."},
+
+	// service_unavailable
+	{Code: CodeServiceUnavailable, Type: TypeServiceUnavailable, Status: 503, Retryable: true,
+		Message: "The service is temporarily unavailable.",
+		Doc: "The server cannot serve requests right now: its database is unreachable, or it is " +
+			"shutting down. `details.component` says which. Retry after the `Retry-After` header's " +
+			"number of seconds."},
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/dialtonehq/dialtone/internal/api"
+	"github.com/dialtonehq/dialtone/internal/config"
+	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
+)
+
+func newServeCommand() *cobra.Command {
+	var cfg config.Config
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Dialtone server",
+		Long: "Run the Dialtone server. Migrations run on start. On an empty database it creates the\n" +
+			"first organization and an admin API key and prints the key once.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), &cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	config.BindServer(cmd.Flags(), &cfg)
+	return cmd
+}
+
+// serve runs the server until ctx is cancelled (SIGINT or SIGTERM), then drains in-flight
+// requests for up to 30 seconds.
+func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogFormat, stderr)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	voices := sandbox.Voices{}
+	svc := core.New(st, voices, core.Options{})
+	key, created, err := svc.Organizations.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("create the first organization: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	public := cfg.PublicURL
+	if public == "" {
+		public = base
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := api.New(api.Options{
+		Services: svc, Voices: voices, Logger: log, Registry: reg, PublicURL: public,
+		ReadsPerMinute: cfg.ReadsPerMinute, WritesPerMinute: cfg.WritesPerMinute, Version: version,
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	fmt.Fprintf(stdout, "Dialtone %s listening on %s (database: %s)\n", version, base, st.Dialect())
+	if created {
+		fmt.Fprintf(stdout, "\nCreated the first organization and an admin API key. It is shown only this once:\n\n"+
+			"  %s\n\nTry it:\n\n  curl -H 'Authorization: Bearer %s' %s/v1/organization\n\n",
+			key.Credential, key.Credential, base)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/apitest"
+	"github.com/dialtonehq/dialtone/internal/core"
+)
+
+// TestEveryErrorCode triggers every catalogued error through the real server and checks its
+// envelope; it fails when a code is added to the catalogue without a test that triggers it.
+func TestEveryErrorCode(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{WritesPerMinute: 1000, IdempotencyWait: 50 * time.Millisecond})
+	_, otherAdmin := env.Org(t, "other")
+	readKey := env.Key(t, env.OrgID, dialtone.RoleRead, false)
+	writeKey := env.Key(t, env.OrgID, dialtone.RoleWrite, false)
+	keyID, _, _ := strings.Cut(env.Admin, ":")
+	revoked := env.Key(t, env.OrgID, dialtone.RoleWrite, false)
+	revokedID, _, _ := strings.Cut(revoked, ":")
+	mustStatus(t, call(t, env, "DELETE", "/v1/keys/"+revokedID, env.Admin, ""), 200)
+	agent := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"A"}`)
+	mustStatus(t, agent, 201)
+
+	// An in-flight request from "another node" holds this key, for the same request.
+	sum := sha256.Sum256([]byte("POST /v1/agents\n" + `{"name":"D"}`))
+	if _, claimed, err := env.Store.BeginIdempotent(context.Background(), core.IdempotencyRecord{
+		OrganizationID: env.OrgID, Key: "held", Fingerprint: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC(),
+	}, time.Now().Add(-time.Hour)); err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	mustStatus(t, call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"B"}`, "Idempotency-Key", "used"), 201)
+
+	tooMany := map[string]string{}
+	for i := range 51 {
+		tooMany[fmt.Sprintf("k%d", i)] = "v"
+	}
+	big := `{"name":"` + strings.Repeat("x", 1<<20) + `"}`
+
+	cases := []struct {
+		name, method, path, cred, body string
+		headers                        []string
+		code                           dialtone.Code
+		param                          string
+	}{
+		{"malformed json", "POST", "/v1/agents", env.Admin, `{"name":`, nil, dialtone.CodeInvalidJSON, ""},
+		{"not an object", "POST", "/v1/agents", env.Admin, `[1]`, nil, dialtone.CodeInvalidJSON, ""},
+		{"wrong type", "POST", "/v1/agents", env.Admin, `{"name":5}`, nil, dialtone.CodeInvalidType, "name"},
+		{"unknown field", "POST", "/v1/agents", env.Admin, `{"name":"a","to":"x"}`, nil, dialtone.CodeUnknownField, "to"},
+		{"duplicate field", "POST", "/v1/agents", env.Admin, `{"name":"a","name":"b"}`, nil, dialtone.CodeDuplicateField, "name"},
+		{"body too large", "POST", "/v1/agents", env.Admin, big, nil, dialtone.CodeBodyTooLarge, ""},
+		{"wrong content type", "POST", "/v1/agents", env.Admin, `{"name":"a"}`, []string{"Content-Type", "text/plain"}, dialtone.CodeUnsupportedMediaType, ""},
+		{"wrong method", "PUT", "/v1/agents", env.Admin, "", nil, dialtone.CodeMethodNotAllowed, ""},
+		{"unknown parameter", "GET", "/v1/agents?nmae=x", env.Admin, "", nil, dialtone.CodeUnknownParameter, "nmae"},
+		{"both cursors", "GET", "/v1/agents?starting_after=a&ending_before=b", env.Admin, "", nil, dialtone.CodeParametersExclusive, "ending_before"},
+		{"bad cursor", "GET", "/v1/agents?starting_after=agt_nope", env.Admin, "", nil, dialtone.CodeInvalidCursor, ""},
+		{"bad idempotency key", "POST", "/v1/agents", env.Admin, `{"name":"a"}`, []string{"Idempotency-Key", strings.Repeat("k", 256)}, dialtone.CodeInvalidIdempotencyKey, "Idempotency-Key"},
+		{"name missing", "POST", "/v1/agents", env.Admin, `{}`, nil, dialtone.CodeFieldRequired, "name"},
+		{"name empty", "POST", "/v1/agents", env.Admin, `{"name":" "}`, nil, dialtone.CodeValueTooShort, "name"},
+		{"greeting too long", "POST", "/v1/agents", env.Admin, `{"name":"a","greeting":"` + strings.Repeat("g", 1001) + `"}`, nil, dialtone.CodeValueTooLong, "greeting"},
+		{"duration out of range", "POST", "/v1/agents", env.Admin, `{"name":"a","max_call_duration_seconds":10}`, nil, dialtone.CodeValueOutOfRange, "max_call_duration_seconds"},
+		{"bad brain", "POST", "/v1/agents", env.Admin, `{"name":"a","brain":{"type":"gpt"}}`, nil, dialtone.CodeInvalidValue, "brain.type"},
+		{"bad limit", "GET", "/v1/agents?limit=0", env.Admin, "", nil, dialtone.CodeInvalidValue, "limit"},
+		{"too many metadata keys", "POST", "/v1/agents", env.Admin, `{"name":"a","metadata":` + jsonOf(tooMany) + `}`, nil, dialtone.CodeTooManyItems, "metadata"},
+		{"prompt too long", "POST", "/v1/agents", env.Admin, `{"name":"a","system_prompt":"` + strings.Repeat("p", 10001) + `"}`, nil, dialtone.CodePromptTooLong, "system_prompt"},
+		{"bad voice", "POST", "/v1/agents", env.Admin, `{"name":"a","voice":"nova"}`, nil, dialtone.CodeInvalidVoiceID, "voice"},
+		{"bad language", "POST", "/v1/agents", env.Admin, `{"name":"a","language":"xx-XX"}`, nil, dialtone.CodeInvalidLanguage, "language"},
+		{"bad phone", "POST", "/v1/agents", env.Admin, `{"name":"a","transfer_numbers":["4155550123"]}`, nil, dialtone.CodeInvalidPhoneFormat, "transfer_numbers[0]"},
+		{"no key", "GET", "/v1/agents", "", "", nil, dialtone.CodeMissingAPIKey, ""},
+		{"wrong secret", "GET", "/v1/agents", keyID + ":dts_" + strings.Repeat("A", 43), "", nil, dialtone.CodeInvalidAPIKey, ""},
+		{"revoked key", "GET", "/v1/agents", revoked, "", nil, dialtone.CodeInvalidAPIKey, ""},
+		{"key id only", "GET", "/v1/agents", keyID, "", nil, dialtone.CodeKeySecretRequired, ""},
+		{"read key writes", "POST", "/v1/agents", readKey, `{"name":"a"}`, nil, dialtone.CodeInsufficientPermissions, ""},
+		{"write key manages keys", "GET", "/v1/keys", writeKey, "", nil, dialtone.CodeInsufficientPermissions, ""},
+		{"not an operator", "POST", "/v1/organizations", env.Admin, `{"name":"x"}`, nil, dialtone.CodeOperatorRequired, ""},
+		{"no route", "GET", "/v1/nope", env.Admin, "", nil, dialtone.CodeRouteNotFound, ""},
+		{"foreign agent", "GET", "/v1/agents/" + agent.JSON["id"].(string), otherAdmin, "", nil, dialtone.CodeAgentNotFound, ""},
+		{"no key to revoke", "DELETE", "/v1/keys/key_nope", env.Admin, "", nil, dialtone.CodeKeyNotFound, ""},
+		{"key reused", "POST", "/v1/agents", env.Admin, `{"name":"C"}`, []string{"Idempotency-Key", "used"}, dialtone.CodeIdempotencyKeyReused, "Idempotency-Key"},
+		{"key in use", "POST", "/v1/agents", env.Admin, `{"name":"D"}`, []string{"Idempotency-Key", "held"}, dialtone.CodeIdempotencyKeyInUse, "Idempotency-Key"},
+		{"last admin key", "DELETE", "/v1/keys/" + keyID, env.Admin, "", nil, dialtone.CodeLastAdminKey, ""},
+	}
+	covered := map[dialtone.Code]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, env, c.method, c.path, c.cred, c.body, c.headers...)
+			wantError(t, env, r, c.code, c.param)
+			covered[c.code] = true
+			if c.code == dialtone.CodeMethodNotAllowed && r.Header.Get("Allow") != "GET, POST" {
+				t.Errorf("Allow %q", r.Header.Get("Allow"))
+			}
+			if c.code == dialtone.CodeIdempotencyKeyInUse && r.Header.Get("Retry-After") == "" {
+				t.Error("no Retry-After")
+			}
+		})
+	}
+
+	t.Run("rate limit", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{WritesPerMinute: 2})
+		for range 2 {
+			mustStatus(t, call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"a"}`), 201)
+		}
+		r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"a"}`)
+		wantError(t, env, r, dialtone.CodeRateLimitExceeded, "")
+		if r.Header.Get("Retry-After") == "" || r.Header.Get("X-RateLimit-Remaining") != "0" || r.Header.Get("X-RateLimit-Limit") != "2" {
+			t.Fatalf("headers %v", r.Header)
+		}
+		// Reads have their own budget.
+		mustStatus(t, call(t, env, "GET", "/v1/agents", env.Admin, ""), 200)
+		covered[dialtone.CodeRateLimitExceeded] = true
+	})
+
+	t.Run("database gone", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{})
+		env.Store.Close()
+		wantError(t, env, call(t, env, "GET", "/readyz", "", ""), dialtone.CodeServiceUnavailable, "")
+		r := call(t, env, "GET", "/v1/agents", env.Admin, "")
+		e := wantError(t, env, r, dialtone.CodeInternalError, "")
+		if strings.Contains(string(r.Raw), "closed") || strings.Contains(string(r.Raw), "sql") {
+			t.Fatalf("cause leaked: %s", r.Raw)
+		}
+		_ = e
+		covered[dialtone.CodeServiceUnavailable], covered[dialtone.CodeInternalError] = true, true
+	})
+
+	t.Run("doc anchors", func(t *testing.T) {
+		page := call(t, env, "GET", "/docs/errors", "", "")
+		mustStatus(t, page, http.StatusOK)
+		for _, e := range dialtone.Catalogue() {
+			if !strings.Contains(string(page.Raw), `id="`+string(e.Code)+`"`) {
+				t.Errorf("no anchor for %s", e.Code)
+			}
+		}
+	})
+
+	for _, e := range dialtone.Catalogue() {
+		if !covered[e.Code] {
+			t.Errorf("catalogued code %s is not triggered by this test", e.Code)
+		}
+	}
+}

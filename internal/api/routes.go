@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// handlerFunc is a handler that returns its error for the one renderer to write.
+type handlerFunc func(http.ResponseWriter, *http.Request) error
+
+// Route describes one endpoint: the route list below is the single source of the mux, the
+// access policy and the OpenAPI document.
+type Route struct {
+	Method    string
+	Path      string
+	Operation string // OpenAPI operationId
+	Summary   string
+	Tag       string
+	Public    bool          // no authentication, no rate limit
+	Role      dialtone.Role // the least role that may call it
+	Query     []string      // accepted query parameters; others get unknown_parameter
+	Request   any           // zero value of the request body type, nil when there is none
+	Response  any           // zero value of the success body type, nil for non-JSON answers
+	Status    int           // success status
+}
+
+type route struct {
+	Route
+	handle handlerFunc
+}
+
+var listQuery = []string{"limit", "starting_after", "ending_before"}
+
+func (s *Server) routeList() []route {
+	r := func(rt Route, h handlerFunc) route {
+		if rt.Status == 0 {
+			rt.Status = http.StatusOK
+		}
+		return route{Route: rt, handle: h}
+	}
+	read, write, admin := dialtone.RoleRead, dialtone.RoleWrite, dialtone.RoleAdmin
+	return []route{
+		r(Route{Method: "GET", Path: "/healthz", Operation: "health", Summary: "Liveness: the process serves HTTP", Tag: "Operations", Public: true}, s.healthz),
+		r(Route{Method: "GET", Path: "/readyz", Operation: "ready", Summary: "Readiness: the database answers", Tag: "Operations", Public: true}, s.readyz),
+		r(Route{Method: "GET", Path: "/metrics", Operation: "metrics", Summary: "Prometheus metrics", Tag: "Operations", Public: true}, s.serveMetrics),
+		r(Route{Method: "GET", Path: "/docs/errors", Operation: "errorReference", Summary: "The error reference, one anchor per code", Tag: "Operations", Public: true}, s.errorDocs),
+		r(Route{Method: "GET", Path: "/v1/openapi.json", Operation: "openapi", Summary: "This OpenAPI 3.1 document", Tag: "Operations", Public: true}, s.openAPI),
+
+		r(Route{Method: "GET", Path: "/v1/organization", Operation: "getOrganization", Summary: "The caller's organization", Tag: "Organizations", Role: read, Response: dialtone.Organization{}}, s.getOrganization),
+		r(Route{Method: "POST", Path: "/v1/organizations", Operation: "createOrganization", Summary: "Create an organization and its first admin key (operator keys only)", Tag: "Organizations", Role: read, Request: dialtone.OrganizationParams{}, Response: dialtone.Organization{}, Status: 201}, s.createOrganization),
+
+		r(Route{Method: "GET", Path: "/v1/keys", Operation: "listKeys", Summary: "List API keys", Tag: "API keys", Role: admin, Query: listQuery, Response: dialtone.List[dialtone.APIKey]{}}, s.listKeys),
+		r(Route{Method: "POST", Path: "/v1/keys", Operation: "createKey", Summary: "Create an API key (its secret is shown once)", Tag: "API keys", Role: admin, Request: dialtone.KeyParams{}, Response: dialtone.APIKey{}, Status: 201}, s.createKey),
+		r(Route{Method: "DELETE", Path: "/v1/keys/{id}", Operation: "revokeKey", Summary: "Revoke an API key", Tag: "API keys", Role: admin, Response: dialtone.Deleted{}}, s.revokeKey),
+		r(Route{Method: "POST", Path: "/v1/keys/{id}/rotate", Operation: "rotateKey", Summary: "Replace an API key's secret", Tag: "API keys", Role: admin, Response: dialtone.APIKey{}}, s.rotateKey),
+
+		r(Route{Method: "GET", Path: "/v1/voices", Operation: "listVoices", Summary: "List the voices agents can use", Tag: "Voices", Role: read, Query: []string{"language"}, Response: dialtone.List[dialtone.Voice]{}}, s.listVoices),
+
+		r(Route{Method: "GET", Path: "/v1/agents", Operation: "listAgents", Summary: "List agents", Tag: "Agents", Role: read, Query: append(listQuery, "name"), Response: dialtone.List[dialtone.Agent]{}}, s.listAgents),
+		r(Route{Method: "POST", Path: "/v1/agents", Operation: "createAgent", Summary: "Create an agent", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}, Status: 201}, s.createAgent),
+		r(Route{Method: "GET", Path: "/v1/agents/{id}", Operation: "getAgent", Summary: "Retrieve an agent", Tag: "Agents", Role: read, Response: dialtone.Agent{}}, s.getAgent),
+		r(Route{Method: "PATCH", Path: "/v1/agents/{id}", Operation: "updateAgent", Summary: "Update an agent (only the fields sent change; null resets)", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}}, s.updateAgent),
+		r(Route{Method: "DELETE", Path: "/v1/agents/{id}", Operation: "deleteAgent", Summary: "Delete an agent (its history is kept)", Tag: "Agents", Role: write, Response: dialtone.Deleted{}}, s.deleteAgent),
+	}
+}

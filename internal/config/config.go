@@ -1,0 +1,133 @@
+// Package config is Dialtone's configuration: one struct, filled from command-line flags whose
+// defaults come from environment variables, and validated before anything starts.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is the configuration of the server and of the commands that open its database.
+type Config struct {
+	Addr            string // DIALTONE_ADDR
+	DataDir         string // DIALTONE_DATA_DIR
+	DatabaseURL     string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
+	PublicURL       string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
+	ReadsPerMinute  int    // DIALTONE_RATE_LIMIT_READS_PER_MINUTE
+	WritesPerMinute int    // DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE
+	LogFormat       string // DIALTONE_LOG_FORMAT: text or json
+}
+
+// Setting documents one configuration option; Settings lists them for help and docs.
+type Setting struct {
+	Flag, Env, Default, Usage string
+}
+
+// Settings returns every option with its flag, environment variable and default.
+func Settings() []Setting {
+	return []Setting{
+		{"addr", "DIALTONE_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+		{"data-dir", "DIALTONE_DATA_DIR", "./dialtone-data", "directory for the SQLite database and other local state"},
+		{"database-url", "DIALTONE_DATABASE_URL", "", "postgres:// URL of a PostgreSQL database; empty means SQLite in the data directory"},
+		{"public-url", "DIALTONE_PUBLIC_URL", "", "URL clients use to reach this server (for doc_url links); empty means http://<addr>"},
+		{"rate-limit-reads-per-minute", "DIALTONE_RATE_LIMIT_READS_PER_MINUTE", "600", "GET requests each API key may make per minute"},
+		{"rate-limit-writes-per-minute", "DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "120", "POST, PATCH and DELETE requests each API key may make per minute"},
+		{"log-format", "DIALTONE_LOG_FORMAT", "text", "log format: text or json"},
+	}
+}
+
+// BindStorage registers the flags that locate the database on fs.
+func BindStorage(fs *pflag.FlagSet, c *Config) {
+	for _, s := range Settings() {
+		switch s.Flag {
+		case "data-dir":
+			fs.StringVar(&c.DataDir, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "database-url":
+			fs.StringVar(&c.DatabaseURL, s.Flag, envOr(s.Env, s.Default), usage(s))
+		}
+	}
+}
+
+// BindServer registers every flag on fs.
+func BindServer(fs *pflag.FlagSet, c *Config) {
+	BindStorage(fs, c)
+	for _, s := range Settings() {
+		switch s.Flag {
+		case "addr":
+			fs.StringVar(&c.Addr, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "public-url":
+			fs.StringVar(&c.PublicURL, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "rate-limit-reads-per-minute":
+			fs.IntVar(&c.ReadsPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "rate-limit-writes-per-minute":
+			fs.IntVar(&c.WritesPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "log-format":
+			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
+		}
+	}
+}
+
+func usage(s Setting) string { return s.Usage + " (env " + s.Env + ")" }
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// envInt returns the environment variable as an int, or -1 when it is set but not a number so
+// that Validate reports it.
+func envInt(name, def string) int {
+	n, err := strconv.Atoi(envOr(name, def))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// ValidateStorage checks the database settings.
+func (c *Config) ValidateStorage() error {
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return fmt.Errorf("--database-url must be a postgres:// or postgresql:// URL")
+		}
+		return nil
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return fmt.Errorf("--data-dir must not be empty")
+	}
+	return nil
+}
+
+// Validate checks every setting and says which one is wrong.
+func (c *Config) Validate() error {
+	if err := c.ValidateStorage(); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q is not host:port: %v", c.Addr, err)
+	}
+	if c.ReadsPerMinute < 1 {
+		return fmt.Errorf("--rate-limit-reads-per-minute must be a positive integer")
+	}
+	if c.WritesPerMinute < 1 {
+		return fmt.Errorf("--rate-limit-writes-per-minute must be a positive integer")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("--public-url must be an absolute URL such as https://dialtone.example.com")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+// Package core holds Dialtone's business rules: the services behind every API shape. Handlers
+// parse requests, call a service, and render what it returns; nothing here knows about HTTP.
+package core
+
+import (
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// Services is every service core offers, wired to one store.
+type Services struct {
+	Organizations *Organizations
+	Keys          *Keys
+	Agents        *Agents
+	Idempotency   *Idempotency
+	Health        *Health
+}
+
+// Options configures New. Zero values mean the defaults.
+type Options struct {
+	// Now returns the current time; default time.Now. Times are stored in UTC, truncated to
+	// the microsecond.
+	Now func() time.Time
+	// IdempotencyTTL is how long an Idempotency-Key is remembered; default 24 h.
+	IdempotencyTTL time.Duration
+	// IdempotencyWait is how long a request waits for an in-flight request with the same
+	// Idempotency-Key before answering idempotency_key_in_use; default 10 s.
+	IdempotencyWait time.Duration
+}
+
+// New wires the services to store and to the voices the speech providers offer.
+func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
+	clock := clock(opt.Now)
+	keys := &Keys{store: store, now: clock}
+	return &Services{
+		Organizations: &Organizations{store: store, keys: keys, now: clock},
+		Keys:          keys,
+		Agents:        &Agents{store: store, voices: voices, now: clock},
+		Idempotency:   newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
+		Health:        &Health{store: store},
+	}
+}
+
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		now = time.Now
+	}
+	return func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+}
+
+// Authorize returns insufficient_permissions unless p's role allows what needs role need.
+func Authorize(p dialtone.Principal, need dialtone.Role) error {
+	if p.Role.Allows(need) {
+		return nil
+	}
+	return dialtone.Errorf(dialtone.CodeInsufficientPermissions,
+		"This request needs a key with the %s role; this key has the %s role.", need, p.Role).
+		WithDetail("required_role", need)
+}

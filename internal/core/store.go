@@ -1,0 +1,89 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// Errors a Store returns; core turns them into catalogued errors. A Store wraps any other
+// failure with context and core reports it as internal_error.
+var (
+	ErrNotFound  = errors.New("not found")                              // no live row with that id in that organization
+	ErrBadCursor = errors.New("cursor does not name a row of the list") // starting_after / ending_before unknown
+	ErrLastAdmin = errors.New("last admin key of the organization")     // RevokeKey would leave no admin key
+)
+
+// KeyRecord is an API key as stored: the public fields plus the hash of its secret.
+type KeyRecord struct {
+	dialtone.APIKey
+	SecretHash []byte // SHA-256 of the secret
+}
+
+// IdempotencyRecord is the state of one Idempotency-Key of one organization.
+type IdempotencyRecord struct {
+	OrganizationID string
+	Key            string
+	Fingerprint    string // hash of method, path and body of the first request
+	Done           bool   // false while the first request is in flight
+	Status         int
+	Header         http.Header // the response headers worth replaying
+	Body           []byte
+	CreatedAt      time.Time
+}
+
+// Store is the persistence core needs. Implementations (internal/sqlstore) keep every query
+// scoped by organization and return the errors above.
+type Store interface {
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+
+	// Bootstrap creates org with key when the database holds no organization and has never
+	// been bootstrapped; it reports whether it did. Safe to call from several nodes at once.
+	Bootstrap(ctx context.Context, org dialtone.Organization, key KeyRecord) (bool, error)
+	// CreateOrganization stores org and its first key in one transaction.
+	CreateOrganization(ctx context.Context, org dialtone.Organization, key KeyRecord) error
+	// GetOrganization returns ErrNotFound for an unknown id.
+	GetOrganization(ctx context.Context, id string) (dialtone.Organization, error)
+
+	// InsertKey stores a new key.
+	InsertKey(ctx context.Context, k KeyRecord) error
+	// GetKey returns a live (not revoked) key of any organization, or ErrNotFound.
+	GetKey(ctx context.Context, id string) (KeyRecord, error)
+	// ListKeys returns a page of an organization's live keys, newest first, and whether more
+	// follow; with orgID empty, of every organization. ErrBadCursor for an unknown cursor.
+	ListKeys(ctx context.Context, orgID string, lp dialtone.ListParams) ([]dialtone.APIKey, bool, error)
+	// RevokeKey marks a live key revoked at t: ErrNotFound, or ErrLastAdmin when it is the
+	// organization's only live admin key (checked atomically with the revocation).
+	RevokeKey(ctx context.Context, orgID, id string, t time.Time) error
+	// RotateKey replaces a live key's secret hash and hint and sets its rotated_at to t,
+	// returning the updated key; ErrNotFound.
+	RotateKey(ctx context.Context, orgID, id string, hash []byte, hint string, t time.Time) (dialtone.APIKey, error)
+
+	// InsertAgent stores a new agent of orgID.
+	InsertAgent(ctx context.Context, orgID string, a dialtone.Agent) error
+	// GetAgent returns a live agent of orgID, or ErrNotFound.
+	GetAgent(ctx context.Context, orgID, id string) (dialtone.Agent, error)
+	// ListAgents returns a page of orgID's live agents, newest first, and whether more follow.
+	ListAgents(ctx context.Context, orgID string, f dialtone.AgentFilter, lp dialtone.ListParams) ([]dialtone.Agent, bool, error)
+	// UpdateAgent loads a live agent, lets mutate change it, and stores the result, all in one
+	// transaction that excludes concurrent updates of the same agent. An error from mutate
+	// aborts the update and is returned as is. ErrNotFound.
+	UpdateAgent(ctx context.Context, orgID, id string, mutate func(*dialtone.Agent) error) (dialtone.Agent, error)
+	// DeleteAgent marks a live agent deleted at t, keeping its row; ErrNotFound.
+	DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error
+
+	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
+	// existing one was created before expiredBefore, it stores rec (in flight) and returns it
+	// with claimed true. Otherwise it returns the existing record and false.
+	BeginIdempotent(ctx context.Context, rec IdempotencyRecord, expiredBefore time.Time) (IdempotencyRecord, bool, error)
+	// GetIdempotent returns the record of (orgID, key), or ErrNotFound.
+	GetIdempotent(ctx context.Context, orgID, key string) (IdempotencyRecord, error)
+	// CompleteIdempotent stores the response of the in-flight record and marks it done.
+	CompleteIdempotent(ctx context.Context, rec IdempotencyRecord) error
+	// ReleaseIdempotent deletes an in-flight record so the key can be used again.
+	ReleaseIdempotent(ctx context.Context, orgID, key string) error
+}

@@ -1,0 +1,183 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/core"
+)
+
+// agentColumns is the select list scanAgent reads.
+const agentColumns = `id, name, system_prompt, greeting, voice, language, brain, voicemail,
+	max_call_duration_seconds, ring_timeout_seconds, transfer_numbers, metadata, created_at, updated_at`
+
+func scanAgent(r rowScanner) (dialtone.Agent, error) {
+	a := dialtone.Agent{Object: "agent"}
+	var brain, voicemail, transfer, metadata string
+	var created, updated timestamp
+	if err := r.Scan(&a.ID, &a.Name, &a.SystemPrompt, &a.Greeting, &a.Voice, &a.Language,
+		&brain, &voicemail, &a.MaxCallDurationSeconds, &a.RingTimeoutSeconds, &transfer, &metadata,
+		&created, &updated); err != nil {
+		return dialtone.Agent{}, err
+	}
+	a.CreatedAt, a.UpdatedAt = created.Time, updated.Time
+	if err := errors.Join(
+		fromJSONText(brain, "brain", &a.Brain),
+		fromJSONText(voicemail, "voicemail", &a.Voicemail),
+		fromJSONText(transfer, "transfer_numbers", &a.TransferNumbers),
+		fromJSONText(metadata, "metadata", &a.Metadata),
+	); err != nil {
+		return dialtone.Agent{}, fmt.Errorf("agent %s: %w", a.ID, err)
+	}
+	if a.TransferNumbers == nil {
+		a.TransferNumbers = []string{}
+	}
+	if a.Metadata == nil {
+		a.Metadata = map[string]string{}
+	}
+	return a, nil
+}
+
+// agentValues returns the values of the columns an update may change, in the order of
+// agentInsert's $4… and agentUpdate's $1…: name … metadata, updated_at.
+func agentValues(a dialtone.Agent) ([]any, error) {
+	transfer := a.TransferNumbers
+	if transfer == nil {
+		transfer = []string{}
+	}
+	metadata := a.Metadata
+	if metadata == nil {
+		metadata = map[string]string{}
+	}
+	var texts [4]string
+	for i, v := range []any{a.Brain, a.Voicemail, transfer, metadata} {
+		t, err := jsonText(v)
+		if err != nil {
+			return nil, err
+		}
+		texts[i] = t
+	}
+	return []any{a.Name, a.SystemPrompt, a.Greeting, a.Voice, a.Language, texts[0], texts[1],
+		a.MaxCallDurationSeconds, a.RingTimeoutSeconds, texts[2], texts[3], dbTime(a.UpdatedAt)}, nil
+}
+
+const agentInsert = `INSERT INTO agents (id, organization_id, created_at,
+	name, system_prompt, greeting, voice, language, brain, voicemail,
+	max_call_duration_seconds, ring_timeout_seconds, transfer_numbers, metadata, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
+const agentUpdate = `UPDATE agents SET name = $1, system_prompt = $2, greeting = $3, voice = $4,
+	language = $5, brain = $6, voicemail = $7, max_call_duration_seconds = $8,
+	ring_timeout_seconds = $9, transfer_numbers = $10, metadata = $11, updated_at = $12
+	WHERE id = $13 AND organization_id = $14 AND deleted_at IS NULL
+	RETURNING ` + agentColumns
+
+// InsertAgent stores a as a new live agent of orgID. Nil TransferNumbers and Metadata are
+// stored (and later returned) empty.
+func (s *Store) InsertAgent(ctx context.Context, orgID string, a dialtone.Agent) error {
+	values, err := agentValues(a)
+	if err != nil {
+		return fmt.Errorf("insert agent: %w", err)
+	}
+	args := append([]any{a.ID, orgID, dbTime(a.CreatedAt)}, values...)
+	if _, err := s.writer.ExecContext(ctx, agentInsert, args...); err != nil {
+		return fmt.Errorf("insert agent: %w", err)
+	}
+	return nil
+}
+
+// GetAgent returns orgID's live agent id, or core.ErrNotFound (also for a deleted agent and
+// for another organization's).
+func (s *Store) GetAgent(ctx context.Context, orgID, id string) (dialtone.Agent, error) {
+	a, err := scanAgent(s.reader.QueryRowContext(ctx,
+		`SELECT `+agentColumns+` FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`,
+		id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.Agent{}, core.ErrNotFound
+	}
+	if err != nil {
+		return dialtone.Agent{}, fmt.Errorf("get agent: %w", err)
+	}
+	return a, nil
+}
+
+// ListAgents returns a page of orgID's live agents matching f, newest first, and whether more
+// follow. A cursor must name a live agent of orgID (it need not match f), else
+// core.ErrBadCursor. See listPage for the paging rules.
+func (s *Store) ListAgents(ctx context.Context, orgID string, f dialtone.AgentFilter, lp dialtone.ListParams) ([]dialtone.Agent, bool, error) {
+	var filter where
+	if f.Name != "" {
+		filter = filter.and("name = ?", f.Name)
+	}
+	return listPage(ctx, s.reader, listSpec[dialtone.Agent]{
+		what:    "list agents",
+		table:   "agents",
+		columns: agentColumns,
+		scope:   where{}.and("organization_id = ?", orgID).and("deleted_at IS NULL"),
+		filter:  filter,
+		scan:    scanAgent,
+	}, lp)
+}
+
+// UpdateAgent loads orgID's live agent id, lets mutate change it, stores the result and
+// returns the agent as stored; core.ErrNotFound when there is no such agent. Load and store
+// are one transaction holding the agent's row (PostgreSQL: a row lock; SQLite: the only writer
+// connection), so concurrent updates of one agent apply one after another. An error from
+// mutate aborts the update, changing nothing, and is returned as is. The id, organization and
+// created_at cannot be changed; every other field is stored as mutate leaves it, UpdatedAt
+// included (the store does not set it). mutate runs inside the transaction: it must be quick
+// and must not call the Store, which on SQLite would wait for the writer connection forever.
+func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*dialtone.Agent) error) (dialtone.Agent, error) {
+	var updated dialtone.Agent
+	var mutateErr error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := scanAgent(tx.QueryRowContext(ctx,
+			`SELECT `+agentColumns+` FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`+s.dialect.lockRow(),
+			id, orgID))
+		if err != nil {
+			return err
+		}
+		if err := mutate(&a); err != nil {
+			mutateErr = err
+			return err
+		}
+		values, err := agentValues(a)
+		if err != nil {
+			return err
+		}
+		updated, err = scanAgent(tx.QueryRowContext(ctx, agentUpdate, append(values, id, orgID)...))
+		return err
+	})
+	switch {
+	case err == nil:
+		return updated, nil
+	case mutateErr != nil:
+		return dialtone.Agent{}, mutateErr
+	case errors.Is(err, sql.ErrNoRows):
+		return dialtone.Agent{}, core.ErrNotFound
+	}
+	return dialtone.Agent{}, fmt.Errorf("update agent: %w", err)
+}
+
+// DeleteAgent marks orgID's live agent id deleted at t; core.ErrNotFound when there is no
+// such agent. The row stays (its history is kept) but no read of the Store returns it again.
+func (s *Store) DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error {
+	res, err := s.writer.ExecContext(ctx,
+		`UPDATE agents SET deleted_at = $1 WHERE id = $2 AND organization_id = $3 AND deleted_at IS NULL`,
+		dbTime(t), id, orgID)
+	if err != nil {
+		return fmt.Errorf("delete agent: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("delete agent: %w", err)
+	}
+	if n == 0 {
+		return core.ErrNotFound
+	}
+	return nil
+}

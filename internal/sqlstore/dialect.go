@@ -1,0 +1,35 @@
+package sqlstore
+
+import "github.com/pressly/goose/v3"
+
+// dialect names the database engine behind a Store. Almost all SQL is shared; the few places
+// where the engines differ ask the dialect.
+type dialect string
+
+const (
+	dialectSQLite   dialect = "sqlite"
+	dialectPostgres dialect = "postgres"
+)
+
+// goose returns the dialect's name in goose.
+func (d dialect) goose() goose.Dialect {
+	if d == dialectPostgres {
+		return goose.DialectPostgres
+	}
+	return goose.DialectSQLite3
+}
+
+// migrationsDir is the directory of the embedded migrations for the dialect.
+func (d dialect) migrationsDir() string { return "migrations/" + string(d) }
+
+// lockRow is appended to a SELECT inside a write transaction to lock the rows it reads until
+// the transaction ends. PostgreSQL takes a row lock; FOR NO KEY UPDATE is enough because no
+// transaction here changes a key column, and it does not block inserts of rows that reference
+// the locked one. SQLite needs nothing: every write transaction runs on the one writer
+// connection and begins IMMEDIATE, so write transactions never overlap.
+func (d dialect) lockRow() string {
+	if d == dialectPostgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}

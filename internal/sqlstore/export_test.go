@@ -1,0 +1,6 @@
+package sqlstore
+
+import "database/sql"
+
+// WriterDB exposes the writer pool to the tests, to look at rows the Store's methods hide.
+func WriterDB(s *Store) *sql.DB { return s.writer }
