@@ -12,7 +12,7 @@ type Code string
 // ErrorType is the broad category of an error; each has one usual HTTP status.
 type ErrorType string
 
-// The error types. Their usual statuses are in TypeStatus.
+// The error types. Their usual statuses are given by Status.
 const (
 	TypeInvalidRequest     ErrorType = "invalid_request"
 	TypeAuthentication     ErrorType = "authentication_error"
@@ -28,21 +28,36 @@ const (
 	TypeProviderTimeout    ErrorType = "provider_timeout"
 )
 
-// TypeStatus is the usual HTTP status of each error type. A catalogue entry may use a more
-// precise status of the same class (413 or 415 for an invalid request, for example).
-var TypeStatus = map[ErrorType]int{
-	TypeInvalidRequest:     http.StatusBadRequest,
-	TypeAuthentication:     http.StatusUnauthorized,
-	TypePaymentRequired:    http.StatusPaymentRequired,
-	TypePermission:         http.StatusForbidden,
-	TypeNotFound:           http.StatusNotFound,
-	TypeConflict:           http.StatusConflict,
-	TypeUnprocessable:      http.StatusUnprocessableEntity,
-	TypeRateLimit:          http.StatusTooManyRequests,
-	TypeServer:             http.StatusInternalServerError,
-	TypeProvider:           http.StatusBadGateway,
-	TypeServiceUnavailable: http.StatusServiceUnavailable,
-	TypeProviderTimeout:    http.StatusGatewayTimeout,
+// Status returns the usual HTTP status of an error type (0 for an unknown type). A catalogue
+// entry may use a more precise status of the same class (413 or 415 for an invalid request).
+func (t ErrorType) Status() int {
+	switch t {
+	case TypeInvalidRequest:
+		return http.StatusBadRequest
+	case TypeAuthentication:
+		return http.StatusUnauthorized
+	case TypePaymentRequired:
+		return http.StatusPaymentRequired
+	case TypePermission:
+		return http.StatusForbidden
+	case TypeNotFound:
+		return http.StatusNotFound
+	case TypeConflict:
+		return http.StatusConflict
+	case TypeUnprocessable:
+		return http.StatusUnprocessableEntity
+	case TypeRateLimit:
+		return http.StatusTooManyRequests
+	case TypeServer:
+		return http.StatusInternalServerError
+	case TypeProvider:
+		return http.StatusBadGateway
+	case TypeServiceUnavailable:
+		return http.StatusServiceUnavailable
+	case TypeProviderTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return 0
 }
 
 // CatalogEntry describes one error code: what a client receives and what the documentation says.
