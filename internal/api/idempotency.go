@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 
@@ -20,8 +21,9 @@ var replayedHeaders = []string{"Content-Type", "Location"}
 // that response again (with Idempotent-Replayed: true); one with a different request gets
 // idempotency_key_reused; one arriving while the first is in flight waits for it, then gets its
 // response or idempotency_key_in_use. Responses a retry could change (429 and 5xx) are not
-// stored: the key is released instead.
-func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, handle handlerFunc) error {
+// stored: the key is released instead. Secrets are never stored: for routes whose answer carries
+// one, the replay is the first answer without its secret and credential fields.
+func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, rt route) error {
 	key := r.Header.Get("Idempotency-Key")
 	if !validIdempotencyKey(key) {
 		return dialtone.NewError(dialtone.CodeInvalidIdempotencyKey, "").WithParam("Idempotency-Key")
@@ -60,12 +62,15 @@ func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, handle 
 	}()
 	r.Body = io.NopCloser(bytes.NewReader(raw))
 	buf := newBufferWriter()
-	if err := handle(buf, r); err != nil {
+	if err := rt.handle(buf, r); err != nil {
 		s.renderError(buf, r, err)
 	}
 	if buf.status < 500 && buf.status != http.StatusTooManyRequests {
 		rec := core.IdempotencyRecord{OrganizationID: org, Key: key, Fingerprint: fingerprint,
 			Status: buf.status, Header: http.Header{}, Body: buf.body.Bytes()}
+		if rt.Secret {
+			rec.Body = withoutSecrets(rec.Body)
+		}
 		for _, k := range replayedHeaders {
 			if v := buf.header.Get(k); v != "" {
 				rec.Header.Set(k, v)
@@ -91,4 +96,34 @@ func validIdempotencyKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// withoutSecrets returns a JSON body with every "secret" and "credential" member removed, at any
+// depth. A body that is not JSON is replaced by an empty object rather than stored.
+func withoutSecrets(body []byte) []byte {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return []byte("{}\n")
+	}
+	var strip func(any)
+	strip = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			delete(x, "secret")
+			delete(x, "credential")
+			for _, m := range x {
+				strip(m)
+			}
+		case []any:
+			for _, m := range x {
+				strip(m)
+			}
+		}
+	}
+	strip(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return []byte("{}\n")
+	}
+	return append(out, '\n')
 }

@@ -98,3 +98,21 @@ func TestOperationsEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestIdempotentReplayNeverStoresSecrets: a replayed key creation answers the same key without
+// its secret, and the secret is nowhere in the database.
+func TestIdempotentReplayNeverStoresSecrets(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{})
+	first := call(t, env, "POST", "/v1/keys", env.Admin, `{"name":"x"}`, "Idempotency-Key", "k1")
+	mustStatus(t, first, 201)
+	secret := first.JSON["secret"].(string)
+	again := call(t, env, "POST", "/v1/keys", env.Admin, `{"name":"x"}`, "Idempotency-Key", "k1")
+	if again.Status != 201 || again.JSON["id"] != first.JSON["id"] || again.JSON["secret"] != nil ||
+		again.JSON["credential"] != nil || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %s", again.Raw)
+	}
+	rec, err := env.Store.GetIdempotent(t.Context(), env.OrgID, "k1")
+	if err != nil || strings.Contains(string(rec.Body), secret) || strings.Contains(string(rec.Body), `"credential"`) {
+		t.Fatalf("stored body %s (%v)", rec.Body, err)
+	}
+}

@@ -115,12 +115,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err := core.Authorize(p, rt.Role); err != nil {
 		return err
 	}
+	if rt.Operator && !p.Operator {
+		return dialtone.NewError(dialtone.CodeOperatorRequired, "")
+	}
 	if err := checkQuery(r, rt.Query); err != nil {
 		return err
 	}
 	switch {
 	case r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "":
-		return s.withIdempotency(w, r, rt.handle)
+		return s.withIdempotency(w, r, rt)
 	case r.Method == http.MethodGet:
 		return s.withETag(w, r, rt.handle)
 	}

@@ -182,6 +182,8 @@ func operation(g *schemaGen, rt Route) map[string]any {
 	if rt.Public {
 		op["security"] = []any{}
 		op["description"] = "Needs no authentication and is not rate limited."
+	} else if rt.Operator {
+		op["description"] = "Needs an operator API key (`dialtone keys create --operator`)."
 	} else {
 		op["description"] = "Needs an API key with role `" + string(rt.Role) + "` or above."
 	}
@@ -275,9 +277,8 @@ func errorStatuses(rt Route) []int {
 	get := rt.Method == http.MethodGet
 	hasBody := rt.Method == http.MethodPost || rt.Method == http.MethodPatch || rt.Method == http.MethodPut
 	out := []int{http.StatusBadRequest, http.StatusUnauthorized}
-	// A read key passes every role check; a write that needs only read needs something else
-	// (an operator key for POST /v1/organizations).
-	if rt.Role != dialtone.RoleRead || !get {
+	// A read key passes every read-role check; other roles and operator routes can refuse.
+	if rt.Role != dialtone.RoleRead || rt.Operator {
 		out = append(out, http.StatusForbidden)
 	}
 	if len(pathParams(rt.Path)) > 0 {

@@ -18,9 +18,6 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
-	if !p.Operator {
-		return dialtone.NewError(dialtone.CodeOperatorRequired, "")
-	}
 	var params dialtone.OrganizationParams
 	b, bad, err := decodeBody(w, r, &params)
 	if err != nil {

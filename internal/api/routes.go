@@ -18,6 +18,8 @@ type Route struct {
 	Summary   string
 	Tag       string
 	Public    bool          // no authentication, no rate limit
+	Operator  bool          // needs an operator key; others get operator_required
+	Secret    bool          // the success body carries a secret, never stored for idempotent replay
 	Role      dialtone.Role // the least role that may call it
 	Query     []string      // accepted query parameters; others get unknown_parameter
 	Request   any           // zero value of the request body type, nil when there is none
@@ -48,12 +50,12 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/openapi.json", Operation: "openapi", Summary: "This OpenAPI 3.1 document", Tag: "Operations", Public: true}, s.openAPI),
 
 		r(Route{Method: "GET", Path: "/v1/organization", Operation: "getOrganization", Summary: "The caller's organization", Tag: "Organizations", Role: read, Response: dialtone.Organization{}}, s.getOrganization),
-		r(Route{Method: "POST", Path: "/v1/organizations", Operation: "createOrganization", Summary: "Create an organization and its first admin key (operator keys only)", Tag: "Organizations", Role: read, Request: dialtone.OrganizationParams{}, Response: dialtone.Organization{}, Status: 201}, s.createOrganization),
+		r(Route{Method: "POST", Path: "/v1/organizations", Operation: "createOrganization", Summary: "Create an organization and its first admin key (operator keys only)", Tag: "Organizations", Role: read, Operator: true, Secret: true, Request: dialtone.OrganizationParams{}, Response: dialtone.Organization{}, Status: 201}, s.createOrganization),
 
 		r(Route{Method: "GET", Path: "/v1/keys", Operation: "listKeys", Summary: "List API keys", Tag: "API keys", Role: admin, Query: listQuery, Response: dialtone.List[dialtone.APIKey]{}}, s.listKeys),
-		r(Route{Method: "POST", Path: "/v1/keys", Operation: "createKey", Summary: "Create an API key (its secret is shown once)", Tag: "API keys", Role: admin, Request: dialtone.KeyParams{}, Response: dialtone.APIKey{}, Status: 201}, s.createKey),
+		r(Route{Method: "POST", Path: "/v1/keys", Operation: "createKey", Summary: "Create an API key (its secret is shown once)", Tag: "API keys", Role: admin, Secret: true, Request: dialtone.KeyParams{}, Response: dialtone.APIKey{}, Status: 201}, s.createKey),
 		r(Route{Method: "DELETE", Path: "/v1/keys/{id}", Operation: "revokeKey", Summary: "Revoke an API key", Tag: "API keys", Role: admin, Response: dialtone.Deleted{}}, s.revokeKey),
-		r(Route{Method: "POST", Path: "/v1/keys/{id}/rotate", Operation: "rotateKey", Summary: "Replace an API key's secret", Tag: "API keys", Role: admin, Response: dialtone.APIKey{}}, s.rotateKey),
+		r(Route{Method: "POST", Path: "/v1/keys/{id}/rotate", Operation: "rotateKey", Summary: "Replace an API key's secret", Tag: "API keys", Role: admin, Secret: true, Request: struct{}{}, Response: dialtone.APIKey{}}, s.rotateKey),
 
 		r(Route{Method: "GET", Path: "/v1/voices", Operation: "listVoices", Summary: "List the voices agents can use", Tag: "Voices", Role: read, Query: []string{"language"}, Response: dialtone.List[dialtone.Voice]{}}, s.listVoices),
 
