@@ -1,0 +1,56 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestDefaultsEnvAndFlags(t *testing.T) {
+	t.Setenv("DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "7")
+	t.Setenv("DIALTONE_ADDR", "127.0.0.1:9999")
+	var c Config
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	BindServer(fs, &c)
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:1234"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:1234" || c.WritesPerMinute != 7 || c.ReadsPerMinute != 600 || c.DataDir != "./dialtone-data" || c.DatabaseURL != "" {
+		t.Fatalf("%+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateNamesTheBadSetting(t *testing.T) {
+	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text"}
+	for flag, mutate := range map[string]func(*Config){
+		"--addr":                         func(c *Config) { c.Addr = "8080" },
+		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"--data-dir":                     func(c *Config) { c.DataDir = " " },
+		"--rate-limit-reads-per-minute":  func(c *Config) { c.ReadsPerMinute = 0 },
+		"--rate-limit-writes-per-minute": func(c *Config) { c.WritesPerMinute = -1 },
+		"--log-format":                   func(c *Config) { c.LogFormat = "xml" },
+		"--public-url":                   func(c *Config) { c.PublicURL = "example.com" },
+	} {
+		c := good
+		mutate(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), flag) {
+			t.Errorf("%s: %v", flag, err)
+		}
+	}
+}
+
+func TestNonNumericEnvIsRejected(t *testing.T) {
+	t.Setenv("DIALTONE_RATE_LIMIT_READS_PER_MINUTE", "lots")
+	var c Config
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	BindServer(fs, &c)
+	_ = fs.Parse(nil)
+	c.Addr, c.LogFormat = "127.0.0.1:1", "text"
+	if err := c.Validate(); err == nil {
+		t.Fatal("non-numeric env accepted")
+	}
+}
