@@ -79,6 +79,9 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "\nCreated the first organization and an admin API key. It is shown only this once:\n\n"+
 			"  %s\n\nTry it:\n\n  curl -H 'Authorization: Bearer %s' %s/v1/organization\n\n",
 			key.Credential, key.Credential, base)
+	} else {
+		fmt.Fprintf(stdout, "Using the existing database; its admin key was printed when it was created.\n"+
+			"Make another with: dialtone keys create --org <org_id>   (dialtone keys list shows the org ids)\n")
 	}
 
 	errc := make(chan error, 1)

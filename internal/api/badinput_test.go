@@ -78,6 +78,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		code       dialtone.Code
 	}{
 		{"missing", "", dialtone.CodeMissingAPIKey},
+		{"empty bearer", " ", dialtone.CodeMissingAPIKey},
 		{"partial", keyID, dialtone.CodeKeySecretRequired},
 		{"partial with colon", keyID + ":", dialtone.CodeKeySecretRequired},
 		{"garbage", "hello", dialtone.CodeInvalidAPIKey},

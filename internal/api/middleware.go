@@ -159,7 +159,10 @@ func (s *Server) authenticate(r *http.Request) (dialtone.Principal, error) {
 	if strings.TrimSpace(h) == "" {
 		return dialtone.Principal{}, dialtone.NewError(dialtone.CodeMissingAPIKey, "")
 	}
-	scheme, token, _ := strings.Cut(h, " ")
+	scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) == "" {
+		return dialtone.Principal{}, dialtone.NewError(dialtone.CodeMissingAPIKey, "")
+	}
 	if !strings.EqualFold(scheme, "Bearer") {
 		return dialtone.Principal{}, dialtone.NewError(dialtone.CodeInvalidAPIKey,
 			"The Authorization header must use the Bearer scheme: Bearer <key_id>:<key_secret>.")
