@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -22,79 +21,42 @@ import (
 // oaMethods are the operation keys of an OpenAPI path item.
 var oaMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-// oaResp is one response, read in full.
-type oaResp struct {
-	status int
-	header http.Header
-	raw    []byte
-}
-
-// oaCall sends one request with the credential cred (none when empty) and, when body is not
-// empty, that body as application/json.
-func oaCall(t *testing.T, env *apitest.Env, method, path, cred, body string) oaResp {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, env.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cred != "" {
-		req.Header.Set("Authorization", "Bearer "+cred)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return oaResp{status: res.StatusCode, header: res.Header, raw: raw}
-}
-
 // decode returns the JSON body; it fails the test when the body is not JSON.
-func (r oaResp) decode(t *testing.T) any {
+func (r resp) decode(t *testing.T) any {
 	t.Helper()
 	var v any
-	if err := json.Unmarshal(r.raw, &v); err != nil {
-		t.Fatalf("status %d: body is not JSON: %v: %.300s", r.status, err, r.raw)
+	if err := json.Unmarshal(r.Raw, &v); err != nil {
+		t.Fatalf("status %d: body is not JSON: %v: %.300s", r.Status, err, r.Raw)
 	}
 	return v
 }
 
 // errorCode returns the code of an error envelope, or "" when the body is not one.
-func (r oaResp) errorCode() string {
+func (r resp) errorCode() string {
 	var env struct {
 		Error struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
-	_ = json.Unmarshal(r.raw, &env)
+	_ = json.Unmarshal(r.Raw, &env)
 	return env.Error.Code
 }
 
 // oaFetch fetches the document over HTTP, as a client would.
 func oaFetch(t *testing.T, env *apitest.Env) (map[string]any, []byte) {
 	t.Helper()
-	r := oaCall(t, env, "GET", "/v1/openapi.json", "", "")
-	if r.status != http.StatusOK {
-		t.Fatalf("GET /v1/openapi.json: %d %s", r.status, r.raw)
+	r := call(t, env, "GET", "/v1/openapi.json", "", "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /v1/openapi.json: %d %s", r.Status, r.Raw)
 	}
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type %q", ct)
 	}
 	doc, ok := r.decode(t).(map[string]any)
 	if !ok {
-		t.Fatalf("document is not an object: %.200s", r.raw)
+		t.Fatalf("document is not an object: %.200s", r.Raw)
 	}
-	return doc, r.raw
+	return doc, r.Raw
 }
 
 // oaPointer resolves a local JSON pointer ("#/components/schemas/Agent") in doc.
@@ -337,31 +299,31 @@ func TestOpenAPIOperationsReachHandlers(t *testing.T) {
 		if method == "POST" || method == "PATCH" {
 			body = "{}"
 		}
-		r := oaCall(t, env, method, oaFill(path, "dummy_id"), env.Admin, body)
+		r := call(t, env, method, oaFill(path, "dummy_id"), env.Admin, body)
 		if code := r.errorCode(); code == string(dialtone.CodeRouteNotFound) || code == string(dialtone.CodeMethodNotAllowed) {
-			t.Errorf("%s: no handler answered: %d %s", key, r.status, r.raw)
+			t.Errorf("%s: no handler answered: %d %s", key, r.Status, r.Raw)
 			continue
 		}
-		res, ok := op["responses"].(map[string]any)[fmt.Sprint(r.status)].(map[string]any)
+		res, ok := op["responses"].(map[string]any)[fmt.Sprint(r.Status)].(map[string]any)
 		if !ok {
-			t.Errorf("%s: status %d is not documented: %.300s", key, r.status, r.raw)
+			t.Errorf("%s: status %d is not documented: %.300s", key, r.Status, r.Raw)
 			continue
 		}
 		for name := range res["headers"].(map[string]any) {
-			if slices.Contains(always, name) && r.header.Get(name) == "" {
-				t.Errorf("%s: %d: documented header %s is missing", key, r.status, name)
+			if slices.Contains(always, name) && r.Header.Get(name) == "" {
+				t.Errorf("%s: %d: documented header %s is missing", key, r.Status, name)
 			}
 		}
 		content, _ := res["content"].(map[string]any)
-		ct, _, _ := strings.Cut(r.header.Get("Content-Type"), ";")
+		ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 		media, ok := content[ct].(map[string]any)
 		if !ok {
-			t.Errorf("%s: %d: Content-Type %q is not documented (%v)", key, r.status, ct, content)
+			t.Errorf("%s: %d: Content-Type %q is not documented (%v)", key, r.Status, ct, content)
 			continue
 		}
 		if ct == "application/json" {
 			for _, e := range oaValidate(doc, media["schema"], r.decode(t), "body") {
-				t.Errorf("%s: %d: %s", key, r.status, e)
+				t.Errorf("%s: %d: %s", key, r.Status, e)
 			}
 		}
 	}
@@ -376,8 +338,8 @@ func TestOpenAPICheckCanFail(t *testing.T) {
 	if _, ok := doc["paths"].(map[string]any)["/v1/nope"]; ok {
 		t.Fatal("/v1/nope is documented")
 	}
-	if r := oaCall(t, env, "GET", "/v1/nope", env.Admin, ""); r.errorCode() != string(dialtone.CodeRouteNotFound) {
-		t.Fatalf("GET /v1/nope: %d %s", r.status, r.raw)
+	if r := call(t, env, "GET", "/v1/nope", env.Admin, ""); r.errorCode() != string(dialtone.CodeRouteNotFound) {
+		t.Fatalf("GET /v1/nope: %d %s", r.Status, r.Raw)
 	}
 	checked := 0
 	for path := range doc["paths"].(map[string]any) {
@@ -385,9 +347,9 @@ func TestOpenAPICheckCanFail(t *testing.T) {
 			if _, ok := ops[m+" "+path]; ok {
 				continue
 			}
-			r := oaCall(t, env, m, oaFill(path, "dummy_id"), env.Admin, "")
+			r := call(t, env, m, oaFill(path, "dummy_id"), env.Admin, "")
 			if r.errorCode() != string(dialtone.CodeMethodNotAllowed) {
-				t.Errorf("%s %s is not documented but answered %d %s", m, path, r.status, r.raw)
+				t.Errorf("%s %s is not documented but answered %d %s", m, path, r.Status, r.Raw)
 			}
 			checked++
 			break
@@ -416,10 +378,10 @@ func TestOpenAPISchemasMatchResponses(t *testing.T) {
 		t.Fatalf("POST /v1/agents lacks a request, 201 or 400 schema: %v", op)
 	}
 
-	voices := oaCall(t, env, "GET", "/v1/voices?language=en-US", env.Admin, "")
+	voices := call(t, env, "GET", "/v1/voices?language=en-US", env.Admin, "")
 	data, _ := voices.decode(t).(map[string]any)["data"].([]any)
 	if len(data) == 0 {
-		t.Fatalf("no en-US voice: %s", voices.raw)
+		t.Fatalf("no en-US voice: %s", voices.Raw)
 	}
 	voice := data[0].(map[string]any)["id"].(string)
 	params := map[string]any{
@@ -437,18 +399,18 @@ func TestOpenAPISchemasMatchResponses(t *testing.T) {
 	for _, e := range oaValidate(doc, reqSchema, sent, "request") {
 		t.Error(e)
 	}
-	created := oaCall(t, env, "POST", "/v1/agents", env.Admin, string(body))
-	if created.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", created.status, created.raw)
+	created := call(t, env, "POST", "/v1/agents", env.Admin, string(body))
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
 	}
 	agent := created.decode(t).(map[string]any)
 	for _, e := range oaValidate(doc, resSchema, agent, "agent") {
 		t.Error(e)
 	}
 
-	bad := oaCall(t, env, "POST", "/v1/agents", env.Admin, `{"name":5,"ring_timeout_seconds":1,"bogus":true}`)
-	if bad.status != http.StatusBadRequest {
-		t.Fatalf("bad create: %d %s", bad.status, bad.raw)
+	bad := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":5,"ring_timeout_seconds":1,"bogus":true}`)
+	if bad.Status != http.StatusBadRequest {
+		t.Fatalf("bad create: %d %s", bad.Status, bad.Raw)
 	}
 	for _, e := range oaValidate(doc, errSchema, bad.decode(t), "error") {
 		t.Error(e)
