@@ -30,7 +30,14 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// observe records one request. Methods outside the standard set are counted as OTHER, so
+// that arbitrary method names sent to unknown routes cannot grow the label space.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+	default:
+		method = "OTHER"
+	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
 }
