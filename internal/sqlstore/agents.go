@@ -15,6 +15,10 @@ import (
 const agentColumns = `id, name, system_prompt, greeting, voice, language, brain, voicemail,
 	max_call_duration_seconds, ring_timeout_seconds, transfer_numbers, metadata, created_at, updated_at`
 
+// agentGet selects a live agent by id ($1) and organization ($2): the query of GetAgent, run
+// through Store.getAgent, and of UpdateAgent with a row lock.
+const agentGet = `SELECT ` + agentColumns + ` FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`
+
 func scanAgent(r rowScanner) (dialtone.Agent, error) {
 	a := dialtone.Agent{Object: "agent"}
 	var brain, voicemail, transfer, metadata string
@@ -93,9 +97,7 @@ func (s *Store) InsertAgent(ctx context.Context, orgID string, a dialtone.Agent)
 // GetAgent returns orgID's live agent id, or core.ErrNotFound (also for a deleted agent and
 // for another organization's).
 func (s *Store) GetAgent(ctx context.Context, orgID, id string) (dialtone.Agent, error) {
-	a, err := scanAgent(s.reader.QueryRowContext(ctx,
-		`SELECT `+agentColumns+` FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`,
-		id, orgID))
+	a, err := scanAgent(s.getAgent.queryRow(ctx, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.Agent{}, core.ErrNotFound
 	}
@@ -135,9 +137,7 @@ func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*
 	var updated dialtone.Agent
 	var mutateErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := scanAgent(tx.QueryRowContext(ctx,
-			`SELECT `+agentColumns+` FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`+s.dialect.lockRow(),
-			id, orgID))
+		a, err := scanAgent(tx.QueryRowContext(ctx, agentGet+s.dialect.lockRow(), id, orgID))
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ import (
 // keyColumns is the select list scanKey reads.
 const keyColumns = `id, organization_id, name, role, operator, secret_hash, secret_hint, created_at, rotated_at`
 
+// keyGet is the query of GetKey, run through Store.getKey.
+const keyGet = `SELECT ` + keyColumns + ` FROM api_keys WHERE id = $1 AND revoked_at IS NULL`
+
 func scanKey(r rowScanner) (core.KeyRecord, error) {
 	k := core.KeyRecord{APIKey: dialtone.APIKey{Object: "api_key"}}
 	var created, rotated timestamp
@@ -49,8 +52,7 @@ func (s *Store) InsertKey(ctx context.Context, k core.KeyRecord) error {
 // GetKey returns the live (not revoked) key with the given id, of any organization, or
 // core.ErrNotFound.
 func (s *Store) GetKey(ctx context.Context, id string) (core.KeyRecord, error) {
-	k, err := scanKey(s.reader.QueryRowContext(ctx,
-		`SELECT `+keyColumns+` FROM api_keys WHERE id = $1 AND revoked_at IS NULL`, id))
+	k, err := scanKey(s.getKey.queryRow(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.KeyRecord{}, core.ErrNotFound
 	}

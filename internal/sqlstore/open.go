@@ -55,6 +55,21 @@ type Store struct {
 	// reader runs plain reads. On SQLite it is a separate read-only pool that reads in
 	// parallel with the writer (WAL); on PostgreSQL it is the same pool as writer.
 	reader *sql.DB
+	// getKey and getAgent are the queries of GetKey and GetAgent, which every authenticated
+	// request runs, on reader (prepared there on SQLite; see preparedQuery).
+	getKey, getAgent *preparedQuery
+}
+
+// newStore returns a Store over its pools; reader may be writer.
+func newStore(d dialect, writer, reader *sql.DB) *Store {
+	prepare := d == dialectSQLite
+	return &Store{
+		dialect:  d,
+		writer:   writer,
+		reader:   reader,
+		getKey:   newPreparedQuery(reader, keyGet, prepare),
+		getAgent: newPreparedQuery(reader, agentGet, prepare),
+	}
 }
 
 var _ core.Store = (*Store)(nil)
@@ -130,7 +145,7 @@ func openSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(sqliteReaders)
 	reader.SetMaxIdleConns(sqliteReaders)
-	return &Store{dialect: dialectSQLite, writer: writer, reader: reader}, nil
+	return newStore(dialectSQLite, writer, reader), nil
 }
 
 func openSQLitePool(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
@@ -158,15 +173,16 @@ func openPostgres(ctx context.Context, u *url.URL) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to postgresql database %s: %w", u.Redacted(), err)
 	}
-	return &Store{dialect: dialectPostgres, writer: db, reader: db}, nil
+	return newStore(dialectPostgres, db, db), nil
 }
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return string(s.dialect) }
 
-// Close closes the connection pools. The Store must not be used afterwards.
+// Close closes the prepared statements and the connection pools. The Store must not be used
+// afterwards.
 func (s *Store) Close() error {
-	err := s.writer.Close()
+	err := errors.Join(s.getKey.close(), s.getAgent.close(), s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
