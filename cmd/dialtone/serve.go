@@ -86,6 +86,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go sweepIdempotency(ctx, svc.Idempotency, log)
 	select {
 	case err := <-errc:
 		return err
@@ -109,4 +110,22 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// sweepIdempotency deletes expired Idempotency-Key records now and every hour until ctx ends.
+func sweepIdempotency(ctx context.Context, idem *core.Idempotency, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := idem.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweeping expired idempotency records", "error", err)
+		} else if n > 0 {
+			log.Info("swept expired idempotency records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

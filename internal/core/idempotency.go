@@ -79,6 +79,11 @@ func (i *Idempotency) Complete(ctx context.Context, rec IdempotencyRecord) error
 	return i.store.CompleteIdempotent(ctx, rec)
 }
 
+// Sweep deletes the records older than the time-to-live and returns how many it deleted.
+func (i *Idempotency) Sweep(ctx context.Context) (int64, error) {
+	return i.store.DeleteExpiredIdempotent(ctx, i.now().Add(-i.ttl))
+}
+
 // Release gives up a claimed key without storing a response (the request failed in a way a
 // retry may fix), so that the next request with it runs anew.
 func (i *Idempotency) Release(ctx context.Context, orgID, key string) error {

@@ -86,4 +86,6 @@ type Store interface {
 	CompleteIdempotent(ctx context.Context, rec IdempotencyRecord) error
 	// ReleaseIdempotent deletes an in-flight record so the key can be used again.
 	ReleaseIdempotent(ctx context.Context, orgID, key string) error
+	// DeleteExpiredIdempotent deletes every record created before t and returns how many.
+	DeleteExpiredIdempotent(ctx context.Context, t time.Time) (int64, error)
 }

@@ -177,3 +177,13 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, orgID, key string) error 
 	}
 	return nil
 }
+
+// DeleteExpiredIdempotent deletes every record, done or in flight, created before t, and
+// returns how many it deleted.
+func (s *Store) DeleteExpiredIdempotent(ctx context.Context, t time.Time) (int64, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, dbTime(t))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired idempotency records: %w", err)
+	}
+	return res.RowsAffected()
+}

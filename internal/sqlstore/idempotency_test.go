@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
@@ -216,6 +217,30 @@ func TestIdempotencyConcurrentReclaim(t *testing.T) {
 		}
 		if claimed != 1 {
 			t.Errorf("%d of %d concurrent reclaims of an expired key succeeded, want exactly 1", claimed, n)
+		}
+	})
+}
+
+func TestIdempotencyDeleteExpired(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+		org, _ := createOrg(t, st, "Acme")
+		old := baseTime()
+		for i, at := range []time.Time{old, old.Add(time.Hour), old.Add(48 * time.Hour)} {
+			rec := newIdempotency(org.ID, fmt.Sprintf("k%d", i), "fp", at)
+			if _, claimed, err := st.BeginIdempotent(t.Context(), rec, time.Time{}); err != nil || !claimed {
+				t.Fatalf("BeginIdempotent = %v, %v", claimed, err)
+			}
+		}
+		n, err := st.DeleteExpiredIdempotent(t.Context(), old.Add(2*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteExpiredIdempotent = %d, %v; want 2", n, err)
+		}
+		if _, err := st.GetIdempotent(t.Context(), org.ID, "k2"); err != nil {
+			t.Fatalf("the newer record is gone: %v", err)
+		}
+		if _, err := st.GetIdempotent(t.Context(), org.ID, "k0"); !errors.Is(err, core.ErrNotFound) {
+			t.Fatalf("the expired record remains: %v", err)
 		}
 	})
 }
