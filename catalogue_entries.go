@@ -26,6 +26,7 @@ const (
 	CodeInvalidVoiceID     Code = "invalid_voice_id"
 	CodeInvalidLanguage    Code = "invalid_language"
 	CodeInvalidPhoneFormat Code = "invalid_phone_format"
+	CodeInvalidCountry     Code = "invalid_country"
 
 	// Authentication and permission.
 	CodeMissingAPIKey           Code = "missing_api_key"
@@ -39,10 +40,15 @@ const (
 	CodeAgentNotFound Code = "agent_not_found"
 	CodeKeyNotFound   Code = "key_not_found"
 
+	CodePhoneNumberNotFound Code = "phone_number_not_found"
+
 	// State.
-	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
-	CodeIdempotencyKeyInUse  Code = "idempotency_key_in_use"
-	CodeLastAdminKey         Code = "last_admin_key"
+	CodeIdempotencyKeyReused  Code = "idempotency_key_reused"
+	CodeIdempotencyKeyInUse   Code = "idempotency_key_in_use"
+	CodeLastAdminKey          Code = "last_admin_key"
+	CodeNumberAlreadyAssigned Code = "number_already_assigned"
+	CodeNumberLimitReached    Code = "number_limit_reached"
+	CodeNoNumbersAvailable    Code = "no_numbers_available"
 
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
@@ -138,6 +144,11 @@ var catalogue = []CatalogEntry{
 			"digits only, for example `+14155550123` or `+447446466847`. The number must also be a " +
 			"possible number for its country.", Equivalents: []string{"N: invalid_phone_format"}},
 
+	{Code: CodeInvalidCountry, Type: TypeInvalidRequest, Status: 400,
+		Message: "The country must be a two-letter ISO 3166-1 code.",
+		Doc: "`country` takes an ISO 3166-1 alpha-2 code in capitals, such as `US`, `GB` or `DE`. " +
+			"Names (`United States`) and three-letter codes (`USA`) are not accepted."},
+
 	// authentication_error
 	{Code: CodeMissingAPIKey, Type: TypeAuthentication, Status: 401,
 		Message: "No API key was sent. Send Authorization: Bearer <key_id>:<key_secret>.",
@@ -177,6 +188,13 @@ var catalogue = []CatalogEntry{
 		Message: "No such API key.",
 		Doc:     "No live API key with this id exists in your organization. Revoked keys are gone for good."},
 
+	{Code: CodePhoneNumberNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such phone number.",
+		Doc: "No live phone number with this id exists in your organization. Released numbers are " +
+			"gone from the API (their calls and messages stay), and another organization's numbers " +
+			"are indistinguishable from missing ones.",
+		Equivalents: []string{"A: PHONE_NUMBER_NOT_FOUND"}},
+
 	// conflict
 	{Code: CodeIdempotencyKeyReused, Type: TypeConflict, Status: 409,
 		Message: "This Idempotency-Key was already used with a different request.",
@@ -191,6 +209,24 @@ var catalogue = []CatalogEntry{
 		Message: "The last admin key of an organization cannot be revoked.",
 		Doc: "Revoking it would lock the organization out of key management. Create another admin key " +
 			"first, or rotate this one to replace its secret."},
+
+	{Code: CodeNumberAlreadyAssigned, Type: TypeConflict, Status: 409,
+		Message: "This phone number is attached to another agent.",
+		Doc: "A number belongs to one agent at a time, so that an inbound call has exactly one agent " +
+			"to answer it. Detach it first (`PATCH /v1/phone-numbers/{id}` with `\"agent_id\": null`), " +
+			"then attach it to the new agent. `details.agent_id` names the agent holding it.",
+		Equivalents: []string{"N: number_already_imported"}},
+	{Code: CodeNumberLimitReached, Type: TypeConflict, Status: 409,
+		Message: "Your organization holds as many phone numbers as it may.",
+		Doc: "Each organization may hold a set number of phone numbers (10 unless the operator " +
+			"changed it with `--max-numbers-per-org`). Release a number you no longer use, or ask " +
+			"the operator to raise the limit. `details.limit` states it.",
+		Equivalents: []string{"A: VALIDATION_ERROR_NUMBER_LIMIT"}},
+	{Code: CodeNoNumbersAvailable, Type: TypeConflict, Status: 409,
+		Message: "The carrier has no number available for this request.",
+		Doc: "No number matches the country and area code asked for. Try another area code, or none. " +
+			"The sandbox carrier offers fictional North American numbers (`+1 NPA 555 01XX`) in the " +
+			"US and CA only, 100 per area code."},
 
 	// rate_limit_error
 	{Code: CodeRateLimitExceeded, Type: TypeRateLimit, Status: 429, Retryable: true,

@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/api"
+	sandboxcarrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/config"
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
@@ -50,7 +52,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	defer st.Close()
 
 	voices := sandbox.Voices{}
-	svc := core.New(st, voices, core.Options{})
+	svc := core.New(st, voices, core.Options{
+		Carriers:         []dialtone.NumberCarrier{sandboxcarrier.Carrier{}},
+		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
+	})
 	key, created, err := svc.Organizations.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("create the first organization: %w", err)

@@ -32,7 +32,11 @@ func snapshot(t *testing.T, env *apitest.Env, orgs ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out += jsonOf(agents)
+		nums, _, err := env.Store.ListPhoneNumbers(ctx, org, dialtone.PhoneNumberFilter{}, dialtone.ListParams{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out += jsonOf(agents) + jsonOf(nums)
 	}
 	return out
 }
@@ -50,6 +54,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 	agent := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"keep me"}`)
 	mustStatus(t, agent, 201)
 	agentID := agent.JSON["id"].(string)
+	number := call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{"agent_id":"`+agentID+`"}`)
+	mustStatus(t, number, 201)
+	numberID := number.JSON["id"].(string)
 	spare := env.Key(t, env.OrgID, dialtone.RoleWrite, false)
 	spareID, _, _ := strings.Cut(spare, ":")
 
@@ -57,6 +64,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"POST", "/v1/agents"},
 		{"PATCH", "/v1/agents/" + agentID},
 		{"DELETE", "/v1/agents/" + agentID},
+		{"POST", "/v1/phone-numbers"},
+		{"PATCH", "/v1/phone-numbers/" + numberID},
+		{"DELETE", "/v1/phone-numbers/" + numberID},
 		{"POST", "/v1/keys"},
 		{"DELETE", "/v1/keys/" + spareID},
 		{"POST", "/v1/keys/" + spareID + "/rotate"},

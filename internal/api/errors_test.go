@@ -37,6 +37,10 @@ func TestEveryErrorCode(t *testing.T) {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
 	mustStatus(t, call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"B"}`, "Idempotency-Key", "used"), 201)
+	agent2 := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"E"}`).JSON["id"].(string)
+	held := call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{"agent_id":"`+agent.JSON["id"].(string)+`"}`)
+	mustStatus(t, held, 201)
+	heldNumber := held.JSON["id"].(string)
 
 	tooMany := map[string]string{}
 	for i := range 51 {
@@ -86,6 +90,10 @@ func TestEveryErrorCode(t *testing.T) {
 		{"key reused", "POST", "/v1/agents", env.Admin, `{"name":"C"}`, []string{"Idempotency-Key", "used"}, dialtone.CodeIdempotencyKeyReused, "Idempotency-Key"},
 		{"key in use", "POST", "/v1/agents", env.Admin, `{"name":"D"}`, []string{"Idempotency-Key", "held"}, dialtone.CodeIdempotencyKeyInUse, "Idempotency-Key"},
 		{"last admin key", "DELETE", "/v1/keys/" + keyID, env.Admin, "", nil, dialtone.CodeLastAdminKey, ""},
+		{"bad country", "POST", "/v1/phone-numbers", env.Admin, `{"country":"United States"}`, nil, dialtone.CodeInvalidCountry, "country"},
+		{"no such number", "GET", "/v1/phone-numbers/num_nope", env.Admin, "", nil, dialtone.CodePhoneNumberNotFound, ""},
+		{"no numbers in area", "POST", "/v1/phone-numbers", env.Admin, `{"area_code":"999"}`, nil, dialtone.CodeNoNumbersAvailable, ""},
+		{"number held by another agent", "PATCH", "/v1/phone-numbers/" + heldNumber, env.Admin, `{"agent_id":"` + agent2 + `"}`, nil, dialtone.CodeNumberAlreadyAssigned, "agent_id"},
 	}
 	covered := map[dialtone.Code]bool{}
 	for _, c := range cases {
@@ -115,6 +123,13 @@ func TestEveryErrorCode(t *testing.T) {
 		// Reads have their own budget.
 		mustStatus(t, call(t, env, "GET", "/v1/agents", env.Admin, ""), 200)
 		covered[dialtone.CodeRateLimitExceeded] = true
+	})
+
+	t.Run("number limit", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{MaxNumbersPerOrg: 1})
+		mustStatus(t, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), 201)
+		wantError(t, env, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), dialtone.CodeNumberLimitReached, "")
+		covered[dialtone.CodeNumberLimitReached] = true
 	})
 
 	t.Run("database gone", func(t *testing.T) {

@@ -59,6 +59,12 @@ func (s *Server) routeList() []route {
 
 		r(Route{Method: "GET", Path: "/v1/voices", Operation: "listVoices", Summary: "List the voices agents can use", Tag: "Voices", Role: read, Query: []string{"language"}, Response: dialtone.List[dialtone.Voice]{}}, s.listVoices),
 
+		r(Route{Method: "GET", Path: "/v1/phone-numbers", Operation: "listPhoneNumbers", Summary: "List phone numbers", Tag: "Phone numbers", Role: read, Query: append(listQuery, "agent_id"), Response: dialtone.List[dialtone.PhoneNumber]{}}, s.listPhoneNumbers),
+		r(Route{Method: "POST", Path: "/v1/phone-numbers", Operation: "createPhoneNumber", Summary: "Provision a phone number from a carrier", Tag: "Phone numbers", Role: write, Request: dialtone.PhoneNumberCreateParams{}, Response: dialtone.PhoneNumber{}, Status: 201}, s.createPhoneNumber),
+		r(Route{Method: "GET", Path: "/v1/phone-numbers/{id}", Operation: "getPhoneNumber", Summary: "Retrieve a phone number", Tag: "Phone numbers", Role: read, Response: dialtone.PhoneNumber{}}, s.getPhoneNumber),
+		r(Route{Method: "PATCH", Path: "/v1/phone-numbers/{id}", Operation: "updatePhoneNumber", Summary: "Attach, detach or configure a phone number", Tag: "Phone numbers", Role: write, Request: dialtone.PhoneNumberUpdateParams{}, Response: dialtone.PhoneNumber{}}, s.updatePhoneNumber),
+		r(Route{Method: "DELETE", Path: "/v1/phone-numbers/{id}", Operation: "releasePhoneNumber", Summary: "Release a phone number back to its carrier", Tag: "Phone numbers", Role: write, Response: dialtone.Deleted{}}, s.releasePhoneNumber),
+
 		r(Route{Method: "GET", Path: "/v1/agents", Operation: "listAgents", Summary: "List agents", Tag: "Agents", Role: read, Query: append(listQuery, "name"), Response: dialtone.List[dialtone.Agent]{}}, s.listAgents),
 		r(Route{Method: "POST", Path: "/v1/agents", Operation: "createAgent", Summary: "Create an agent", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}, Status: 201}, s.createAgent),
 		r(Route{Method: "GET", Path: "/v1/agents/{id}", Operation: "getAgent", Summary: "Retrieve an agent", Tag: "Agents", Role: read, Response: dialtone.Agent{}}, s.getAgent),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/api"
+	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
@@ -30,6 +31,7 @@ type Env struct {
 type Options struct {
 	ReadsPerMinute, WritesPerMinute int
 	IdempotencyWait                 time.Duration
+	MaxNumbersPerOrg                int
 }
 
 // Start runs the server over a fresh database of dialect ("sqlite" or "postgres"); it stops
@@ -38,7 +40,11 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	t.Helper()
 	st := sqltest.Open(t, dialect)
 	voices := sandbox.Voices{}
-	svc := core.New(st, voices, core.Options{IdempotencyWait: opts.IdempotencyWait})
+	svc := core.New(st, voices, core.Options{
+		IdempotencyWait:  opts.IdempotencyWait,
+		Carriers:         []dialtone.NumberCarrier{carrier.Carrier{}},
+		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,
+	})
 	key, ok, err := svc.Organizations.Bootstrap(context.Background())
 	if err != nil || !ok {
 		t.Fatalf("bootstrap: ok=%v err=%v", ok, err)

@@ -15,13 +15,14 @@ import (
 
 // Config is the configuration of the server and of the commands that open its database.
 type Config struct {
-	Addr            string // DIALTONE_ADDR
-	DataDir         string // DIALTONE_DATA_DIR
-	DatabaseURL     string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
-	PublicURL       string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
-	ReadsPerMinute  int    // DIALTONE_RATE_LIMIT_READS_PER_MINUTE
-	WritesPerMinute int    // DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE
-	LogFormat       string // DIALTONE_LOG_FORMAT: text or json
+	Addr             string // DIALTONE_ADDR
+	DataDir          string // DIALTONE_DATA_DIR
+	DatabaseURL      string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
+	PublicURL        string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
+	ReadsPerMinute   int    // DIALTONE_RATE_LIMIT_READS_PER_MINUTE
+	WritesPerMinute  int    // DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE
+	LogFormat        string // DIALTONE_LOG_FORMAT: text or json
+	MaxNumbersPerOrg int    // DIALTONE_MAX_NUMBERS_PER_ORG
 }
 
 // Setting documents one configuration option; Settings lists them for help and docs.
@@ -39,6 +40,7 @@ func Settings() []Setting {
 		{"rate-limit-reads-per-minute", "DIALTONE_RATE_LIMIT_READS_PER_MINUTE", "600", "GET requests each API key may make per minute"},
 		{"rate-limit-writes-per-minute", "DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "120", "POST, PATCH and DELETE requests each API key may make per minute"},
 		{"log-format", "DIALTONE_LOG_FORMAT", "text", "log format: text or json"},
+		{"max-numbers-per-org", "DIALTONE_MAX_NUMBERS_PER_ORG", "10", "phone numbers each organization may hold"},
 	}
 }
 
@@ -67,6 +69,8 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.IntVar(&c.ReadsPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "rate-limit-writes-per-minute":
 			fs.IntVar(&c.WritesPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "max-numbers-per-org":
+			fs.IntVar(&c.MaxNumbersPerOrg, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "log-format":
 			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
 		}
@@ -120,6 +124,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WritesPerMinute < 1 {
 		return fmt.Errorf("--rate-limit-writes-per-minute must be a positive integer")
+	}
+	if c.MaxNumbersPerOrg < 1 {
+		return fmt.Errorf("--max-numbers-per-org must be a positive integer")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)

@@ -25,7 +25,7 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 }
 
 func TestValidateNamesTheBadSetting(t *testing.T) {
-	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text"}
+	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1}
 	for flag, mutate := range map[string]func(*Config){
 		"--addr":                         func(c *Config) { c.Addr = "8080" },
 		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
@@ -33,6 +33,7 @@ func TestValidateNamesTheBadSetting(t *testing.T) {
 		"--rate-limit-reads-per-minute":  func(c *Config) { c.ReadsPerMinute = 0 },
 		"--rate-limit-writes-per-minute": func(c *Config) { c.WritesPerMinute = -1 },
 		"--log-format":                   func(c *Config) { c.LogFormat = "xml" },
+		"--max-numbers-per-org":          func(c *Config) { c.MaxNumbersPerOrg = 0 },
 		"--public-url":                   func(c *Config) { c.PublicURL = "example.com" },
 	} {
 		c := good
@@ -49,7 +50,7 @@ func TestNonNumericEnvIsRejected(t *testing.T) {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	BindServer(fs, &c)
 	_ = fs.Parse(nil)
-	c.Addr, c.LogFormat = "127.0.0.1:1", "text"
+	c.Addr, c.LogFormat, c.MaxNumbersPerOrg = "127.0.0.1:1", "text", 1
 	if err := c.Validate(); err == nil {
 		t.Fatal("non-numeric env accepted")
 	}

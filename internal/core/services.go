@@ -3,6 +3,7 @@
 package core
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
@@ -13,6 +14,7 @@ type Services struct {
 	Organizations *Organizations
 	Keys          *Keys
 	Agents        *Agents
+	PhoneNumbers  *PhoneNumbers
 	Idempotency   *Idempotency
 	Health        *Health
 }
@@ -27,6 +29,11 @@ type Options struct {
 	// IdempotencyWait is how long a request waits for an in-flight request with the same
 	// Idempotency-Key before answering idempotency_key_in_use; default 10 s.
 	IdempotencyWait time.Duration
+	// Carriers are the carriers numbers can be provisioned from; requests that name none use
+	// "sandbox".
+	Carriers []dialtone.NumberCarrier
+	// MaxNumbersPerOrg caps the phone numbers one organization holds; default 10.
+	MaxNumbersPerOrg int
 }
 
 // New wires the services to store and to the voices the speech providers offer.
@@ -37,6 +44,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		Organizations: &Organizations{store: store, keys: keys, now: clock},
 		Keys:          keys,
 		Agents:        &Agents{store: store, voices: voices, now: clock},
+		PhoneNumbers:  &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), now: clock},
 		Idempotency:   newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
 		Health:        &Health{store: store},
 	}

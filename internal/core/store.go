@@ -15,6 +15,8 @@ var (
 	ErrNotFound  = errors.New("not found")                              // no live row with that id in that organization
 	ErrBadCursor = errors.New("cursor does not name a row of the list") // starting_after / ending_before unknown
 	ErrLastAdmin = errors.New("last admin key of the organization")     // RevokeKey would leave no admin key
+	ErrLimit     = errors.New("organization limit reached")             // InsertPhoneNumber over its limit
+	ErrTaken     = errors.New("already held")                           // InsertPhoneNumber of a number in use
 )
 
 // KeyRecord is an API key as stored: the public fields plus the hash of its secret.
@@ -73,8 +75,25 @@ type Store interface {
 	// transaction that excludes concurrent updates of the same agent. An error from mutate
 	// aborts the update and is returned as is. ErrNotFound.
 	UpdateAgent(ctx context.Context, orgID, id string, mutate func(*dialtone.Agent) error) (dialtone.Agent, error)
-	// DeleteAgent marks a live agent deleted at t, keeping its row; ErrNotFound.
+	// DeleteAgent marks a live agent deleted at t, keeping its row, and detaches its phone
+	// numbers in the same transaction; ErrNotFound.
 	DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error
+
+	// InsertPhoneNumber stores a new number of orgID unless the organization already holds
+	// limit live numbers (ErrLimit, checked atomically with the insert) or another live number
+	// has the same E.164 number (ErrTaken).
+	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int) error
+	// GetPhoneNumber returns a live (not released) number of orgID, or ErrNotFound.
+	GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error)
+	// ListPhoneNumbers returns a page of orgID's live numbers, newest first, and whether more
+	// follow; ErrBadCursor for an unknown cursor.
+	ListPhoneNumbers(ctx context.Context, orgID string, f dialtone.PhoneNumberFilter, lp dialtone.ListParams) ([]dialtone.PhoneNumber, bool, error)
+	// UpdatePhoneNumber loads a live number, lets mutate change it and stores the result in one
+	// transaction, like UpdateAgent. ErrNotFound.
+	UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate func(*dialtone.PhoneNumber) error) (dialtone.PhoneNumber, error)
+	// ReleasePhoneNumber marks a live number released at t (its row stays, detached from its
+	// agent) and returns it; ErrNotFound.
+	ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error)
 
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
 	// existing one was created before expiredBefore, it stores rec (in flight) and returns it

@@ -163,21 +163,37 @@ func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*
 	return dialtone.Agent{}, fmt.Errorf("update agent: %w", err)
 }
 
-// DeleteAgent marks orgID's live agent id deleted at t; core.ErrNotFound when there is no
-// such agent. The row stays (its history is kept) but no read of the Store returns it again.
+// DeleteAgent marks orgID's live agent id deleted at t and detaches its phone numbers (their
+// agent_id becomes NULL and their updated_at t), in one transaction; core.ErrNotFound when
+// there is no such agent. The row stays (its history is kept) but no read of the Store returns
+// it again. On PostgreSQL the UPDATE locks the agent's row first, so an InsertPhoneNumber or
+// UpdatePhoneNumber attaching a number to it concurrently either commits first (and its
+// number is detached here) or waits and then finds the agent deleted.
 func (s *Store) DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error {
-	res, err := s.writer.ExecContext(ctx,
-		`UPDATE agents SET deleted_at = $1 WHERE id = $2 AND organization_id = $3 AND deleted_at IS NULL`,
-		dbTime(t), id, orgID)
-	if err != nil {
-		return fmt.Errorf("delete agent: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("delete agent: %w", err)
-	}
-	if n == 0 {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE agents SET deleted_at = $1 WHERE id = $2 AND organization_id = $3 AND deleted_at IS NULL`,
+			dbTime(t), id, orgID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE phone_numbers SET agent_id = NULL, updated_at = $1 WHERE agent_id = $2 AND organization_id = $3`,
+			dbTime(t), id, orgID)
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, core.ErrNotFound):
 		return core.ErrNotFound
 	}
-	return nil
+	return fmt.Errorf("delete agent: %w", err)
 }

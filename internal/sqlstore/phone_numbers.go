@@ -1,0 +1,263 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/core"
+)
+
+// phoneNumberColumns is the select list scanPhoneNumber reads.
+const phoneNumberColumns = `id, number, carrier, source, country, friendly_name, agent_id,
+	inbound_enabled, outbound_enabled, custom_prompt, cap_voice, cap_sms, created_at, updated_at`
+
+// phoneNumberGet selects a live (not released) number by id ($1) and organization ($2): the
+// query of GetPhoneNumber, and of UpdatePhoneNumber with a row lock.
+const phoneNumberGet = `SELECT ` + phoneNumberColumns +
+	` FROM phone_numbers WHERE id = $1 AND organization_id = $2 AND released_at IS NULL`
+
+// phoneNumberLiveIndex is the unique index that keeps one live row per number (see the
+// migration 00002_phone_numbers.sql); PostgreSQL names it in a unique violation.
+const phoneNumberLiveIndex = "phone_numbers_live_number"
+
+func scanPhoneNumber(r rowScanner) (dialtone.PhoneNumber, error) {
+	n := dialtone.PhoneNumber{Object: "phone_number"}
+	var agentID sql.NullString
+	var created, updated timestamp
+	if err := r.Scan(&n.ID, &n.Number, &n.Carrier, &n.Source, &n.Country, &n.FriendlyName,
+		&agentID, &n.InboundEnabled, &n.OutboundEnabled, &n.CustomPrompt,
+		&n.Capabilities.Voice, &n.Capabilities.SMS, &created, &updated); err != nil {
+		return dialtone.PhoneNumber{}, err
+	}
+	if agentID.Valid {
+		n.AgentID = &agentID.String
+	}
+	n.CreatedAt, n.UpdatedAt = created.Time, updated.Time
+	return n, nil
+}
+
+// nullString is a nullable TEXT argument: NULL for nil.
+func nullString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+const phoneNumberInsert = `INSERT INTO phone_numbers (id, organization_id, number, carrier, source,
+	country, friendly_name, agent_id, inbound_enabled, outbound_enabled, custom_prompt, cap_voice,
+	cap_sms, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
+// phoneNumberUpdate stores the fields UpdatePhoneNumber may change.
+const phoneNumberUpdate = `UPDATE phone_numbers SET agent_id = $1, inbound_enabled = $2,
+	outbound_enabled = $3, custom_prompt = $4, friendly_name = $5, updated_at = $6
+	WHERE id = $7 AND organization_id = $8 AND released_at IS NULL
+	RETURNING ` + phoneNumberColumns
+
+// lockLiveAgent checks, inside a write transaction, that agentID is a live agent of orgID and
+// locks its row until the transaction ends (PostgreSQL; SQLite's write transactions never
+// overlap), so that a concurrent DeleteAgent either runs first (and the check fails) or waits
+// and then detaches the number too. The foreign key alone would accept a deleted agent or
+// another organization's.
+func (s *Store) lockLiveAgent(ctx context.Context, tx *sql.Tx, orgID, agentID string) error {
+	var id string
+	err := tx.QueryRowContext(ctx,
+		`SELECT id FROM agents WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`+s.dialect.lockRow(),
+		agentID, orgID,
+	).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("agent %s is not a live agent of organization %s", agentID, orgID)
+	}
+	if err != nil {
+		return fmt.Errorf("look up agent %s: %w", agentID, err)
+	}
+	return nil
+}
+
+// errNoOrganization is the error of InsertPhoneNumber for an unknown organization.
+var errNoOrganization = errors.New("no such organization")
+
+// InsertPhoneNumber stores n as a new live number of orgID. It returns core.ErrLimit,
+// inserting nothing, when orgID already holds limit live numbers (so a limit of 0 or less
+// admits none), and core.ErrTaken when a live number of any organization has the same Number.
+// The count, the check and the insert are one transaction that excludes every other
+// InsertPhoneNumber of the organization (PostgreSQL: the organization row is locked first;
+// SQLite: write transactions are serialised). A number taken concurrently by another
+// organization is caught by the unique index on live numbers and reported as core.ErrTaken
+// as well. A non-nil AgentID must name a live agent of orgID, else the insert fails with an
+// ordinary (wrapped) error; core checks the agent beforehand, so that only happens when the
+// agent is deleted meanwhile.
+func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var org string
+		err := tx.QueryRowContext(ctx,
+			`SELECT id FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID,
+		).Scan(&org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
+		}
+		if err != nil {
+			return err
+		}
+		var count int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM phone_numbers WHERE organization_id = $1 AND released_at IS NULL`, orgID,
+		).Scan(&count); err != nil {
+			return err
+		}
+		if count >= limit {
+			return core.ErrLimit
+		}
+		var taken bool
+		if err := tx.QueryRowContext(ctx,
+			`SELECT EXISTS (SELECT 1 FROM phone_numbers WHERE number = $1 AND released_at IS NULL)`, n.Number,
+		).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			return core.ErrTaken
+		}
+		if n.AgentID != nil {
+			if err := s.lockLiveAgent(ctx, tx, orgID, *n.AgentID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, phoneNumberInsert,
+			n.ID, orgID, n.Number, n.Carrier, n.Source, n.Country, n.FriendlyName, nullString(n.AgentID),
+			n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.Capabilities.Voice, n.Capabilities.SMS,
+			dbTime(n.CreatedAt), dbTime(n.UpdatedAt))
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, core.ErrLimit):
+		return core.ErrLimit
+	case errors.Is(err, core.ErrTaken), isNumberTaken(err):
+		return core.ErrTaken
+	}
+	return fmt.Errorf("insert phone number: %w", err)
+}
+
+// isNumberTaken reports whether err is a violation of the unique index on live numbers, as
+// either driver reports it: pgx as a *pgconn.PgError with SQLSTATE 23505 (unique_violation)
+// naming the index, modernc.org/sqlite only in the error text. Other unique violations (an id
+// used twice) are not a taken number.
+func isNumberTaken(err error) bool {
+	if err == nil {
+		return false
+	}
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == "23505" && pgErr.ConstraintName == phoneNumberLiveIndex
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: phone_numbers.number")
+}
+
+// GetPhoneNumber returns orgID's live number id, or core.ErrNotFound (also for a released
+// number and for another organization's).
+func (s *Store) GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error) {
+	n, err := scanPhoneNumber(s.reader.QueryRowContext(ctx, phoneNumberGet, id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.PhoneNumber{}, core.ErrNotFound
+	}
+	if err != nil {
+		return dialtone.PhoneNumber{}, fmt.Errorf("get phone number: %w", err)
+	}
+	return n, nil
+}
+
+// ListPhoneNumbers returns a page of orgID's live numbers matching f, newest first, and
+// whether more follow. A cursor must name a live number of orgID (it need not match f), else
+// core.ErrBadCursor. See listPage for the paging rules.
+func (s *Store) ListPhoneNumbers(ctx context.Context, orgID string, f dialtone.PhoneNumberFilter, lp dialtone.ListParams) ([]dialtone.PhoneNumber, bool, error) {
+	var filter where
+	if f.AgentID != "" {
+		filter = filter.and("agent_id = ?", f.AgentID)
+	}
+	return listPage(ctx, s.reader, listSpec[dialtone.PhoneNumber]{
+		what:    "list phone numbers",
+		table:   "phone_numbers",
+		columns: phoneNumberColumns,
+		scope:   where{}.and("organization_id = ?", orgID).and("released_at IS NULL"),
+		filter:  filter,
+		scan:    scanPhoneNumber,
+	}, lp)
+}
+
+// UpdatePhoneNumber loads orgID's live number id, lets mutate change it, stores the result and
+// returns the number as stored; core.ErrNotFound when there is no such number. Load and store
+// are one transaction holding the number's row (PostgreSQL: a row lock; SQLite: the only
+// writer connection), so concurrent updates of one number apply one after another. An error
+// from mutate aborts the update, changing nothing, and is returned as is.
+//
+// Only AgentID, InboundEnabled, OutboundEnabled, CustomPrompt, FriendlyName and UpdatedAt are
+// stored (the store does not set UpdatedAt); changes mutate makes to any other field are
+// ignored. A nil AgentID detaches the number. An AgentID that changes must name a live agent of
+// orgID, else the update fails with an ordinary (wrapped) error and changes nothing. mutate
+// runs inside the transaction: it must be quick and must not call the Store, which on SQLite
+// would wait for the writer connection forever.
+func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate func(*dialtone.PhoneNumber) error) (dialtone.PhoneNumber, error) {
+	var updated dialtone.PhoneNumber
+	var mutateErr error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n, err := scanPhoneNumber(tx.QueryRowContext(ctx, phoneNumberGet+s.dialect.lockRow(), id, orgID))
+		if err != nil {
+			return err
+		}
+		before := n.AgentID
+		if err := mutate(&n); err != nil {
+			mutateErr = err
+			return err
+		}
+		// Only a newly attached agent is checked: the current one was live when it was
+		// attached, and DeleteAgent detaches its numbers. (Locking it here too could deadlock
+		// with a DeleteAgent that holds the agent and waits for this number.)
+		if n.AgentID != nil && (before == nil || *before != *n.AgentID) {
+			if err := s.lockLiveAgent(ctx, tx, orgID, *n.AgentID); err != nil {
+				return err
+			}
+		}
+		updated, err = scanPhoneNumber(tx.QueryRowContext(ctx, phoneNumberUpdate,
+			nullString(n.AgentID), n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.FriendlyName,
+			dbTime(n.UpdatedAt), id, orgID))
+		return err
+	})
+	switch {
+	case err == nil:
+		return updated, nil
+	case mutateErr != nil:
+		return dialtone.PhoneNumber{}, mutateErr
+	case errors.Is(err, sql.ErrNoRows):
+		return dialtone.PhoneNumber{}, core.ErrNotFound
+	}
+	return dialtone.PhoneNumber{}, fmt.Errorf("update phone number: %w", err)
+}
+
+// ReleasePhoneNumber marks orgID's live number id released at t, detaches it from its agent
+// and sets its updated_at to t; core.ErrNotFound when there is no such number. The row stays
+// (its history is kept, and its Number may be inserted again as a new number) but no read of
+// the Store returns it again. It returns the number as the release stored it: every field as
+// it was just before the release, except AgentID, which is nil, and UpdatedAt, which is t (in
+// UTC, to the microsecond). The single UPDATE is atomic on both engines.
+func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error) {
+	n, err := scanPhoneNumber(s.writer.QueryRowContext(ctx,
+		`UPDATE phone_numbers SET released_at = $1, agent_id = NULL, updated_at = $1
+		 WHERE id = $2 AND organization_id = $3 AND released_at IS NULL
+		 RETURNING `+phoneNumberColumns,
+		dbTime(t), id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.PhoneNumber{}, core.ErrNotFound
+	}
+	if err != nil {
+		return dialtone.PhoneNumber{}, fmt.Errorf("release phone number: %w", err)
+	}
+	return n, nil
+}
