@@ -22,6 +22,7 @@ const (
 type Client struct {
 	Agents        *AgentsService
 	Keys          *KeysService
+	PhoneNumbers  *PhoneNumbersService
 	Organizations *OrganizationsService
 	Voices        *VoicesService
 
@@ -110,6 +111,7 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	}
 	c.Agents = &AgentsService{c: c}
 	c.Keys = &KeysService{c: c}
+	c.PhoneNumbers = &PhoneNumbersService{c: c}
 	c.Organizations = &OrganizationsService{c: c}
 	c.Voices = &VoicesService{c: c}
 	return c

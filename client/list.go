@@ -25,6 +25,9 @@ type ListParams struct {
 	// Name keeps only the agents with exactly this name. Only agent lists accept it; other
 	// lists answer unknown_parameter.
 	Name string
+	// AgentID keeps only the phone numbers attached to this agent. Only phone number lists
+	// accept it.
+	AgentID string
 }
 
 func (p *ListParams) query() url.Values {
@@ -43,6 +46,9 @@ func (p *ListParams) query() url.Values {
 	}
 	if p.Name != "" {
 		q.Set("name", p.Name)
+	}
+	if p.AgentID != "" {
+		q.Set("agent_id", p.AgentID)
 	}
 	return q
 }
