@@ -31,7 +31,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newKeysCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newKeysCommand(), newNumbersCommand(), newVersionCommand())
 	return root
 }
 

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/client"
+)
+
+func newNumbersCommand() *cobra.Command {
+	var f apiFlags
+	cmd := &cobra.Command{Use: "numbers", Short: "Manage phone numbers through the API of a running server"}
+	f.bind(cmd)
+
+	var country, areaCode, agent, carrier string
+	createCmd := &cobra.Command{
+		Use:   "create",
+		Short: "Provision a phone number",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			create := dialtone.PhoneNumberCreateParams{Country: some(country), AreaCode: some(areaCode), AgentID: some(agent), Carrier: some(carrier)}
+			n, err := c.PhoneNumbers.Create(cmd.Context(), create)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), n)
+		},
+	}
+	createCmd.Flags().StringVar(&country, "country", "", "ISO 3166-1 alpha-2 country (default US)")
+	createCmd.Flags().StringVar(&areaCode, "area-code", "", "area code, e.g. 415")
+	createCmd.Flags().StringVar(&agent, "agent", "", "agent id to attach the number to")
+	createCmd.Flags().StringVar(&carrier, "carrier", "", "carrier (default sandbox)")
+
+	var listAgent string
+	listCmd := &cobra.Command{
+		Use:   "list",
+		Short: "List phone numbers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			nums := []dialtone.PhoneNumber{}
+			for n, err := range c.PhoneNumbers.All(cmd.Context(), &client.ListParams{AgentID: listAgent, Limit: dialtone.MaxListLimit}) {
+				if err != nil {
+					return err
+				}
+				nums = append(nums, n)
+			}
+			return printJSON(cmd.OutOrStdout(), nums)
+		},
+	}
+	listCmd.Flags().StringVar(&listAgent, "agent", "", "only numbers attached to this agent")
+
+	getCmd := &cobra.Command{
+		Use:   "get NUMBER_ID",
+		Short: "Show a phone number",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			n, err := c.PhoneNumbers.Get(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), n)
+		},
+	}
+
+	var attach string
+	var detach bool
+	updateCmd := &cobra.Command{
+		Use:   "update NUMBER_ID",
+		Short: "Attach a number to an agent (--agent) or detach it (--detach)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			var params dialtone.PhoneNumberUpdateParams
+			switch {
+			case detach:
+				params.AgentID = dialtone.Null[string]()
+			case attach != "":
+				params.AgentID = dialtone.Some(attach)
+			}
+			n, err := c.PhoneNumbers.Update(cmd.Context(), args[0], params)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), n)
+		},
+	}
+	updateCmd.Flags().StringVar(&attach, "agent", "", "attach the number to this agent")
+	updateCmd.Flags().BoolVar(&detach, "detach", false, "detach the number from its agent")
+	updateCmd.MarkFlagsMutuallyExclusive("agent", "detach")
+
+	releaseCmd := &cobra.Command{
+		Use:   "release NUMBER_ID",
+		Short: "Release a phone number back to its carrier",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.PhoneNumbers.Release(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), d)
+		},
+	}
+	cmd.AddCommand(createCmd, listCmd, getCmd, updateCmd, releaseCmd)
+	return cmd
+}
+
+// some returns an Optional holding s, or an absent one for "".
+func some(s string) dialtone.Optional[string] {
+	if s == "" {
+		return dialtone.Optional[string]{}
+	}
+	return dialtone.Some(s)
+}
