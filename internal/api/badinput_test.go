@@ -36,7 +36,11 @@ func snapshot(t *testing.T, env *apitest.Env, orgs ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out += jsonOf(agents) + jsonOf(nums)
+		cfg, found, err := env.Store.GetTelephonyConfig(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out += jsonOf(agents) + jsonOf(nums) + jsonOf(cfg) + jsonOf(found)
 	}
 	return out
 }
@@ -57,6 +61,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 	number := call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{"agent_id":"`+agentID+`"}`)
 	mustStatus(t, number, 201)
 	numberID := number.JSON["id"].(string)
+	// A config other than the default, so that bad input resetting it would show.
+	mustStatus(t, call(t, env, "PUT", "/v1/telephony-config", env.Admin,
+		`{"allowed_countries":["US","GB"],"allowed_prefixes":["+1212"],"block_premium_rate":false}`), 200)
 	spare := env.Key(t, env.OrgID, dialtone.RoleWrite, false)
 	spareID, _, _ := strings.Cut(spare, ":")
 
@@ -67,6 +74,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"POST", "/v1/phone-numbers"},
 		{"PATCH", "/v1/phone-numbers/" + numberID},
 		{"DELETE", "/v1/phone-numbers/" + numberID},
+		{"PUT", "/v1/telephony-config"},
 		{"POST", "/v1/keys"},
 		{"DELETE", "/v1/keys/" + spareID},
 		{"POST", "/v1/keys/" + spareID + "/rotate"},

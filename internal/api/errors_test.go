@@ -91,6 +91,8 @@ func TestEveryErrorCode(t *testing.T) {
 		{"key in use", "POST", "/v1/agents", env.Admin, `{"name":"D"}`, []string{"Idempotency-Key", "held"}, dialtone.CodeIdempotencyKeyInUse, "Idempotency-Key"},
 		{"last admin key", "DELETE", "/v1/keys/" + keyID, env.Admin, "", nil, dialtone.CodeLastAdminKey, ""},
 		{"bad country", "POST", "/v1/phone-numbers", env.Admin, `{"country":"United States"}`, nil, dialtone.CodeInvalidCountry, "country"},
+		{"bad destination country", "PUT", "/v1/telephony-config", env.Admin, `{"allowed_countries":["US","XX"]}`, nil, dialtone.CodeInvalidCountry, "allowed_countries[1]"},
+		{"read key sets destinations", "PUT", "/v1/telephony-config", readKey, `{}`, nil, dialtone.CodeInsufficientPermissions, ""},
 		{"no such number", "GET", "/v1/phone-numbers/num_nope", env.Admin, "", nil, dialtone.CodePhoneNumberNotFound, ""},
 		{"no numbers in area", "POST", "/v1/phone-numbers", env.Admin, `{"area_code":"999"}`, nil, dialtone.CodeNoNumbersAvailable, ""},
 		{"number held by another agent", "PATCH", "/v1/phone-numbers/" + heldNumber, env.Admin, `{"agent_id":"` + agent2 + `"}`, nil, dialtone.CodeNumberAlreadyAssigned, "agent_id"},

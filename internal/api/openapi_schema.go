@@ -93,26 +93,29 @@ func anySlice[T ~string](vs []T) []any {
 
 // schemaObjects is the fixed value of the "object" field of each response type.
 var schemaObjects = map[reflect.Type]string{
-	reflect.TypeFor[dialtone.Agent]():        "agent",
-	reflect.TypeFor[dialtone.APIKey]():       "api_key",
-	reflect.TypeFor[dialtone.Organization](): "organization",
-	reflect.TypeFor[dialtone.Voice]():        "voice",
+	reflect.TypeFor[dialtone.Agent]():           "agent",
+	reflect.TypeFor[dialtone.APIKey]():          "api_key",
+	reflect.TypeFor[dialtone.Organization]():    "organization",
+	reflect.TypeFor[dialtone.Voice]():           "voice",
+	reflect.TypeFor[dialtone.TelephonyConfig](): "telephony_config",
 }
 
 // schemaDescriptions describes component types.
 var schemaDescriptions = map[reflect.Type]string{
-	reflect.TypeFor[dialtone.Agent]():              "An AI phone agent: what it says, how it sounds and how it behaves on a call.",
-	reflect.TypeFor[dialtone.AgentParams]():        "The fields of an agent create or update. `name` is required on create. On update only the fields sent change, and `null` resets a field to its default (or empties it).",
-	reflect.TypeFor[dialtone.APIKey]():             "A credential of one organization. `secret` and `credential` are present only in the response that creates or rotates the key.",
-	reflect.TypeFor[dialtone.KeyParams]():          "The fields of a new API key. `role` defaults to `write`.",
-	reflect.TypeFor[dialtone.Organization]():       "An organization; it owns every other resource. `admin_key` is present only in the response that creates it.",
-	reflect.TypeFor[dialtone.OrganizationParams](): "The fields of a new organization. `name` is required.",
-	reflect.TypeFor[dialtone.Voice]():              "A text-to-speech voice an agent can use.",
-	reflect.TypeFor[dialtone.Deleted]():            "The answer to a delete.",
-	reflect.TypeFor[dialtone.Brain]():              "What decides the agent's next words.",
-	reflect.TypeFor[dialtone.Voicemail]():          "What the agent does when an outbound call reaches voicemail. `message` is required with `leave_message`.",
-	reflect.TypeFor[dialtone.FieldError]():         "One invalid field of a request.",
-	reflect.TypeFor[errorBody]():                   "The body of every non-2xx response.",
+	reflect.TypeFor[dialtone.Agent]():                 "An AI phone agent: what it says, how it sounds and how it behaves on a call.",
+	reflect.TypeFor[dialtone.AgentParams]():           "The fields of an agent create or update. `name` is required on create. On update only the fields sent change, and `null` resets a field to its default (or empties it).",
+	reflect.TypeFor[dialtone.APIKey]():                "A credential of one organization. `secret` and `credential` are present only in the response that creates or rotates the key.",
+	reflect.TypeFor[dialtone.KeyParams]():             "The fields of a new API key. `role` defaults to `write`.",
+	reflect.TypeFor[dialtone.Organization]():          "An organization; it owns every other resource. `admin_key` is present only in the response that creates it.",
+	reflect.TypeFor[dialtone.OrganizationParams]():    "The fields of a new organization. `name` is required.",
+	reflect.TypeFor[dialtone.Voice]():                 "A text-to-speech voice an agent can use.",
+	reflect.TypeFor[dialtone.TelephonyConfig]():       "The destinations the organization's calls may reach: a number must be in an allowed country, start with an allowed prefix (when any are listed) and, with `block_premium_rate`, not be premium-rate or shared-cost. A call elsewhere is refused with 403 `destination_not_allowed`.",
+	reflect.TypeFor[dialtone.TelephonyConfigParams](): "The whole new telephony config: it replaces the current one, and every field absent or null takes its default, so `{}` restores the defaults.",
+	reflect.TypeFor[dialtone.Deleted]():               "The answer to a delete.",
+	reflect.TypeFor[dialtone.Brain]():                 "What decides the agent's next words.",
+	reflect.TypeFor[dialtone.Voicemail]():             "What the agent does when an outbound call reaches voicemail. `message` is required with `leave_message`.",
+	reflect.TypeFor[dialtone.FieldError]():            "One invalid field of a request.",
+	reflect.TypeFor[errorBody]():                      "The body of every non-2xx response.",
 }
 
 // schemaFields adds constraints and descriptions to fields, by type and json name. They restate
@@ -145,6 +148,22 @@ var schemaFields = func() map[reflect.Type]map[string]map[string]any {
 	agentParams["ring_timeout_seconds"] = with(agent["ring_timeout_seconds"], "default", dialtone.DefaultRingTimeoutSeconds)
 	agentParams["name"] = with(agent["name"], "description", "Required on create; cannot be null.")
 
+	telephony := map[string]map[string]any{
+		"allowed_countries": {"minItems": 1, "maxItems": dialtone.MaxAllowedCountries, "uniqueItems": true,
+			"items":       map[string]any{"type": "string", "pattern": `^([A-Z]{2}|\*)$`},
+			"description": "ISO 3166-1 alpha-2 codes of the countries calls may reach, or `[\"*\"]` alone for every country."},
+		"allowed_prefixes": {"maxItems": dialtone.MaxAllowedPrefixes, "uniqueItems": true,
+			"items":       map[string]any{"type": "string", "pattern": `^\+[1-9][0-9]{0,14}$`},
+			"description": "When not empty, a destination must also start with one of these E.164 prefixes, such as `+1212`."},
+		"block_premium_rate": {"description": "Refuse premium-rate and shared-cost numbers."},
+		"updated_at":         {"description": "When the config was last set; null while it is the default."},
+	}
+	telephonyParams := map[string]map[string]any{
+		"allowed_countries":  with(telephony["allowed_countries"], "default", []any{dialtone.AllCountries}),
+		"allowed_prefixes":   with(telephony["allowed_prefixes"], "default", []any{}),
+		"block_premium_rate": with(telephony["block_premium_rate"], "default", dialtone.DefaultBlockPremiumRate),
+	}
+
 	orgName := map[string]any{"minLength": 1, "maxLength": dialtone.MaxOrganizationNameLen, "pattern": notBlankPattern}
 	keyName := map[string]any{"maxLength": dialtone.MaxKeyNameLen}
 	return map[reflect.Type]map[string]map[string]any{
@@ -164,8 +183,10 @@ var schemaFields = func() map[reflect.Type]map[string]map[string]any {
 			"name": keyName,
 			"role": {"default": string(dialtone.RoleWrite)},
 		},
-		reflect.TypeFor[dialtone.Organization]():       {"name": orgName},
-		reflect.TypeFor[dialtone.OrganizationParams](): {"name": with(orgName, "description", "Required; cannot be null.")},
+		reflect.TypeFor[dialtone.TelephonyConfig]():       telephony,
+		reflect.TypeFor[dialtone.TelephonyConfigParams](): telephonyParams,
+		reflect.TypeFor[dialtone.Organization]():          {"name": orgName},
+		reflect.TypeFor[dialtone.OrganizationParams]():    {"name": with(orgName, "description", "Required; cannot be null.")},
 		reflect.TypeFor[dialtone.Voice](): {
 			"language": {"description": "BCP 47 tag."},
 			"provider": {"description": "The speech provider offering the voice."},

@@ -163,7 +163,7 @@ func TestOpenAPIDocument(t *testing.T) {
 
 	for _, name := range []string{"Agent", "AgentParams", "APIKey", "KeyParams", "Organization",
 		"OrganizationParams", "Voice", "Deleted", "Brain", "Voicemail", "AgentList", "APIKeyList",
-		"VoiceList", "Error", "FieldError"} {
+		"VoiceList", "Error", "FieldError", "TelephonyConfig", "TelephonyConfigParams"} {
 		if _, ok := oaPointer(doc, "#/components/schemas/"+name); !ok {
 			t.Errorf("components.schemas.%s is missing", name)
 		}
@@ -441,12 +441,12 @@ func TestOpenAPISchemasMatchResponses(t *testing.T) {
 	}
 
 	// Request schemas are closed, response schemas open.
-	for _, name := range []string{"AgentParams", "BrainParams", "VoicemailParams", "KeyParams", "OrganizationParams"} {
+	for _, name := range []string{"AgentParams", "BrainParams", "VoicemailParams", "KeyParams", "OrganizationParams", "TelephonyConfigParams"} {
 		if s, _ := oaPointer(doc, "#/components/schemas/"+name+"/additionalProperties"); s != false {
 			t.Errorf("%s: additionalProperties = %v, want false", name, s)
 		}
 	}
-	for _, name := range []string{"Agent", "Brain", "Voicemail", "APIKey", "Organization", "Voice", "Deleted", "AgentList", "Error"} {
+	for _, name := range []string{"Agent", "Brain", "Voicemail", "APIKey", "Organization", "Voice", "Deleted", "AgentList", "Error", "TelephonyConfig"} {
 		if s, ok := oaPointer(doc, "#/components/schemas/"+name+"/additionalProperties"); ok {
 			t.Errorf("%s: additionalProperties = %v, want absent", name, s)
 		}

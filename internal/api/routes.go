@@ -65,6 +65,9 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "PATCH", Path: "/v1/phone-numbers/{id}", Operation: "updatePhoneNumber", Summary: "Attach, detach or configure a phone number", Tag: "Phone numbers", Role: write, Request: dialtone.PhoneNumberUpdateParams{}, Response: dialtone.PhoneNumber{}}, s.updatePhoneNumber),
 		r(Route{Method: "DELETE", Path: "/v1/phone-numbers/{id}", Operation: "releasePhoneNumber", Summary: "Release a phone number back to its carrier", Tag: "Phone numbers", Role: write, Response: dialtone.Deleted{}}, s.releasePhoneNumber),
 
+		r(Route{Method: "GET", Path: "/v1/telephony-config", Operation: "getTelephonyConfig", Summary: "The destinations calls may reach", Tag: "Destinations", Role: read, Response: dialtone.TelephonyConfig{}}, s.getTelephonyConfig),
+		r(Route{Method: "PUT", Path: "/v1/telephony-config", Operation: "replaceTelephonyConfig", Summary: "Replace the destinations calls may reach (absent fields take their defaults)", Tag: "Destinations", Role: write, Request: dialtone.TelephonyConfigParams{}, Response: dialtone.TelephonyConfig{}}, s.putTelephonyConfig),
+
 		r(Route{Method: "GET", Path: "/v1/agents", Operation: "listAgents", Summary: "List agents", Tag: "Agents", Role: read, Query: append(listQuery, "name"), Response: dialtone.List[dialtone.Agent]{}}, s.listAgents),
 		r(Route{Method: "POST", Path: "/v1/agents", Operation: "createAgent", Summary: "Create an agent", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}, Status: 201}, s.createAgent),
 		r(Route{Method: "GET", Path: "/v1/agents/{id}", Operation: "getAgent", Summary: "Retrieve an agent", Tag: "Agents", Role: read, Response: dialtone.Agent{}}, s.getAgent),

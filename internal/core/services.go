@@ -11,12 +11,13 @@ import (
 
 // Services is every service core offers, wired to one store.
 type Services struct {
-	Organizations *Organizations
-	Keys          *Keys
-	Agents        *Agents
-	PhoneNumbers  *PhoneNumbers
-	Idempotency   *Idempotency
-	Health        *Health
+	Organizations    *Organizations
+	Keys             *Keys
+	Agents           *Agents
+	PhoneNumbers     *PhoneNumbers
+	TelephonyConfigs *TelephonyConfigs
+	Idempotency      *Idempotency
+	Health           *Health
 }
 
 // Options configures New. Zero values mean the defaults.
@@ -41,12 +42,13 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	clock := clock(opt.Now)
 	keys := &Keys{store: store, now: clock}
 	return &Services{
-		Organizations: &Organizations{store: store, keys: keys, now: clock},
-		Keys:          keys,
-		Agents:        &Agents{store: store, voices: voices, now: clock},
-		PhoneNumbers:  &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), now: clock},
-		Idempotency:   newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
-		Health:        &Health{store: store},
+		Organizations:    &Organizations{store: store, keys: keys, now: clock},
+		Keys:             keys,
+		Agents:           &Agents{store: store, voices: voices, now: clock},
+		PhoneNumbers:     &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), now: clock},
+		TelephonyConfigs: &TelephonyConfigs{store: store, now: clock},
+		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
+		Health:           &Health{store: store},
 	}
 }
 

@@ -95,6 +95,13 @@ type Store interface {
 	// agent) and returns it; ErrNotFound.
 	ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error)
 
+	// GetTelephonyConfig returns orgID's stored telephony config and true, or false when the
+	// organization never stored one (core then uses dialtone.DefaultTelephonyConfig).
+	GetTelephonyConfig(ctx context.Context, orgID string) (dialtone.TelephonyConfig, bool, error)
+	// PutTelephonyConfig stores cfg as orgID's whole telephony config, inserting or replacing
+	// it in one atomic statement. cfg.UpdatedAt must be set.
+	PutTelephonyConfig(ctx context.Context, orgID string, cfg dialtone.TelephonyConfig) error
+
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
 	// existing one was created before expiredBefore, it stores rec (in flight) and returns it
 	// with claimed true. Otherwise it returns the existing record and false.
