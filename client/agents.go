@@ -15,12 +15,7 @@ type AgentsService struct{ c *Client }
 // Create creates an agent from the fields set in params; name is required and the others take
 // their defaults. Invalid params give a 400 *Error whose Fields lists every invalid field.
 func (s *AgentsService) Create(ctx context.Context, params dialtone.AgentParams, opts ...RequestOption) (*dialtone.Agent, error) {
-	var a dialtone.Agent
-	err := s.c.do(ctx, request{method: http.MethodPost, path: "/v1/agents", body: params, opts: opts}, &a)
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return send[dialtone.Agent](ctx, s.c, request{method: http.MethodPost, path: "/v1/agents", body: params, opts: opts})
 }
 
 // Get returns the agent with the given id; agent_not_found when it does not exist, was
@@ -30,11 +25,7 @@ func (s *AgentsService) Get(ctx context.Context, id string) (*dialtone.Agent, er
 	if err != nil {
 		return nil, err
 	}
-	var a dialtone.Agent
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/agents/" + p}, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return send[dialtone.Agent](ctx, s.c, request{method: http.MethodGet, path: "/v1/agents/" + p})
 }
 
 // Update changes the fields set in params (PATCH) and returns the agent. Fields left unset
@@ -45,11 +36,7 @@ func (s *AgentsService) Update(ctx context.Context, id string, params dialtone.A
 	if err != nil {
 		return nil, err
 	}
-	var a dialtone.Agent
-	if err := s.c.do(ctx, request{method: http.MethodPatch, path: "/v1/agents/" + p, body: params}, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return send[dialtone.Agent](ctx, s.c, request{method: http.MethodPatch, path: "/v1/agents/" + p, body: params})
 }
 
 // Delete deletes the agent with the given id (its call history is kept); agent_not_found when
@@ -60,21 +47,13 @@ func (s *AgentsService) Delete(ctx context.Context, id string) (*dialtone.Delete
 	if err != nil {
 		return nil, err
 	}
-	var d dialtone.Deleted
-	if err := s.c.do(ctx, request{method: http.MethodDelete, path: "/v1/agents/" + p}, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/agents/" + p})
 }
 
 // List returns one page of agents, newest first; p may be nil. A cursor that is not an agent
 // of the organization gives invalid_cursor.
 func (s *AgentsService) List(ctx context.Context, p *ListParams) (*dialtone.List[dialtone.Agent], error) {
-	var l dialtone.List[dialtone.Agent]
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/agents", query: p.query()}, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return send[dialtone.List[dialtone.Agent]](ctx, s.c, request{method: http.MethodGet, path: "/v1/agents", query: p.query()})
 }
 
 // All iterates over every agent matching p (which may be nil), fetching pages of p.Limit

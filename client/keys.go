@@ -15,21 +15,13 @@ type KeysService struct{ c *Client }
 // Create creates a key (role write unless params sets another). The answer is the only one
 // that carries the key's Secret and Credential: store them, they cannot be read again.
 func (s *KeysService) Create(ctx context.Context, params dialtone.KeyParams, opts ...RequestOption) (*dialtone.APIKey, error) {
-	var k dialtone.APIKey
-	if err := s.c.do(ctx, request{method: http.MethodPost, path: "/v1/keys", body: params, opts: opts}, &k); err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return send[dialtone.APIKey](ctx, s.c, request{method: http.MethodPost, path: "/v1/keys", body: params, opts: opts})
 }
 
 // List returns one page of the organization's live keys, newest first, without secrets; p
 // may be nil and must not set Name.
 func (s *KeysService) List(ctx context.Context, p *ListParams) (*dialtone.List[dialtone.APIKey], error) {
-	var l dialtone.List[dialtone.APIKey]
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/keys", query: p.query()}, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return send[dialtone.List[dialtone.APIKey]](ctx, s.c, request{method: http.MethodGet, path: "/v1/keys", query: p.query()})
 }
 
 // All iterates over every live key, as AgentsService.All does over agents.
@@ -44,11 +36,7 @@ func (s *KeysService) Revoke(ctx context.Context, id string) (*dialtone.Deleted,
 	if err != nil {
 		return nil, err
 	}
-	var d dialtone.Deleted
-	if err := s.c.do(ctx, request{method: http.MethodDelete, path: "/v1/keys/" + p}, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/keys/" + p})
 }
 
 // Rotate gives the key a new secret, returned (with its Credential) in this answer only; the
@@ -59,9 +47,5 @@ func (s *KeysService) Rotate(ctx context.Context, id string, opts ...RequestOpti
 	if err != nil {
 		return nil, err
 	}
-	var k dialtone.APIKey
-	if err := s.c.do(ctx, request{method: http.MethodPost, path: "/v1/keys/" + p + "/rotate", opts: opts}, &k); err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return send[dialtone.APIKey](ctx, s.c, request{method: http.MethodPost, path: "/v1/keys/" + p + "/rotate", opts: opts})
 }

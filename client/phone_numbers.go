@@ -17,11 +17,7 @@ type PhoneNumbersService struct{ c *Client }
 // number_limit_reached when the organization holds its maximum, agent_not_found for an
 // unknown params.AgentID.
 func (s *PhoneNumbersService) Create(ctx context.Context, params dialtone.PhoneNumberCreateParams, opts ...RequestOption) (*dialtone.PhoneNumber, error) {
-	var n dialtone.PhoneNumber
-	if err := s.c.do(ctx, request{method: http.MethodPost, path: "/v1/phone-numbers", body: params, opts: opts}, &n); err != nil {
-		return nil, err
-	}
-	return &n, nil
+	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodPost, path: "/v1/phone-numbers", body: params, opts: opts})
 }
 
 // Get returns a number; phone_number_not_found when it does not exist, was released or belongs
@@ -31,11 +27,7 @@ func (s *PhoneNumbersService) Get(ctx context.Context, id string) (*dialtone.Pho
 	if err != nil {
 		return nil, err
 	}
-	var n dialtone.PhoneNumber
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/phone-numbers/" + p}, &n); err != nil {
-		return nil, err
-	}
-	return &n, nil
+	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodGet, path: "/v1/phone-numbers/" + p})
 }
 
 // Update changes the fields set in params: dialtone.Null for AgentID detaches the number;
@@ -45,11 +37,7 @@ func (s *PhoneNumbersService) Update(ctx context.Context, id string, params dial
 	if err != nil {
 		return nil, err
 	}
-	var n dialtone.PhoneNumber
-	if err := s.c.do(ctx, request{method: http.MethodPatch, path: "/v1/phone-numbers/" + p, body: params}, &n); err != nil {
-		return nil, err
-	}
-	return &n, nil
+	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodPatch, path: "/v1/phone-numbers/" + p, body: params})
 }
 
 // Release gives a number back to its carrier; its calls and messages stay.
@@ -58,20 +46,12 @@ func (s *PhoneNumbersService) Release(ctx context.Context, id string) (*dialtone
 	if err != nil {
 		return nil, err
 	}
-	var d dialtone.Deleted
-	if err := s.c.do(ctx, request{method: http.MethodDelete, path: "/v1/phone-numbers/" + p}, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/phone-numbers/" + p})
 }
 
 // List returns one page of numbers, newest first; p may be nil, and p.AgentID filters.
 func (s *PhoneNumbersService) List(ctx context.Context, p *ListParams) (*dialtone.List[dialtone.PhoneNumber], error) {
-	var l dialtone.List[dialtone.PhoneNumber]
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/phone-numbers", query: p.query()}, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return send[dialtone.List[dialtone.PhoneNumber]](ctx, s.c, request{method: http.MethodGet, path: "/v1/phone-numbers", query: p.query()})
 }
 
 // All iterates over every number matching p (see AgentsService.All).

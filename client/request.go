@@ -138,3 +138,12 @@ func pathID(what, id string) (string, error) {
 	}
 	return url.PathEscape(id), nil
 }
+
+// send performs r and decodes a successful answer into a new T.
+func send[T any](ctx context.Context, c *Client, r request) (*T, error) {
+	var v T
+	if err := c.do(ctx, r, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

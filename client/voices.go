@@ -19,9 +19,5 @@ func (s *VoicesService) List(ctx context.Context, language string) (*dialtone.Li
 	if language != "" {
 		q.Set("language", language)
 	}
-	var l dialtone.List[dialtone.Voice]
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: "/v1/voices", query: q}, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return send[dialtone.List[dialtone.Voice]](ctx, s.c, request{method: http.MethodGet, path: "/v1/voices", query: q})
 }
