@@ -40,7 +40,11 @@ const (
 	CodeAgentNotFound Code = "agent_not_found"
 	CodeKeyNotFound   Code = "key_not_found"
 
-	CodePhoneNumberNotFound Code = "phone_number_not_found"
+	CodePhoneNumberNotFound  Code = "phone_number_not_found"
+	CodeOrganizationNotFound Code = "organization_not_found"
+
+	// Billing.
+	CodeInsufficientBalance Code = "insufficient_balance"
 
 	// State.
 	CodeIdempotencyKeyReused  Code = "idempotency_key_reused"
@@ -165,14 +169,23 @@ var catalogue = []CatalogEntry{
 		Doc: "Send the full credential, `Bearer key_id:key_secret`. The key id alone (`key_…`) is not a " +
 			"secret and does not authenticate.", Equivalents: []string{"N: key_secret_required"}},
 
+	// payment_required
+	{Code: CodeInsufficientBalance, Type: TypePaymentRequired, Status: 402,
+		Message: "Your organization's balance is too low for this request.",
+		Doc: "Your organization is prepaid, and this request needs a minimum balance (provisioning a " +
+			"phone number needs $3.00, of which its first month is charged). `details.balance_micros` " +
+			"is the balance and `details.required_micros` the minimum, in micro-dollars. Nothing was " +
+			"charged or created. Ask the operator to credit your organization, then retry.",
+		Equivalents: []string{"A: INSUFFICIENT_BALANCE"}},
+
 	// permission_error
 	{Code: CodeInsufficientPermissions, Type: TypePermission, Status: 403,
 		Message: "This API key's role does not allow this request.",
 		Doc: "Keys have a role: `read` may only read, `write` may also create, change and delete, and " +
 			"`admin` may also manage API keys. `details.required_role` names the role needed."},
 	{Code: CodeOperatorRequired, Type: TypePermission, Status: 403,
-		Message: "Only an operator key may create organizations.",
-		Doc: "Creating organizations is reserved to the people who run the server. Create an operator " +
+		Message: "Only an operator key may create or credit organizations.",
+		Doc: "Creating organizations and crediting their balances is reserved to the people who run the server. Create an operator " +
 			"key on the server with `dialtone keys create --operator`."},
 
 	// not_found
@@ -194,6 +207,11 @@ var catalogue = []CatalogEntry{
 			"gone from the API (their calls and messages stay), and another organization's numbers " +
 			"are indistinguishable from missing ones.",
 		Equivalents: []string{"A: PHONE_NUMBER_NOT_FOUND"}},
+	{Code: CodeOrganizationNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such organization.",
+		Doc: "No organization with this id exists. Operator endpoints such as " +
+			"`POST /v1/organizations/{id}/credits` name an organization by its `org_` id, as returned " +
+			"when it was created."},
 
 	// conflict
 	{Code: CodeIdempotencyKeyReused, Type: TypeConflict, Status: 409,

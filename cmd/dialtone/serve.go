@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	svc := core.New(st, voices, core.Options{
 		Carriers:         []dialtone.NumberCarrier{sandboxcarrier.Carrier{}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
+		Prices:           dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros},
 	})
 	key, created, err := svc.Organizations.Bootstrap(ctx)
 	if err != nil {

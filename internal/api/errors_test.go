@@ -41,6 +41,10 @@ func TestEveryErrorCode(t *testing.T) {
 	held := call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{"agent_id":"`+agent.JSON["id"].(string)+`"}`)
 	mustStatus(t, held, 201)
 	heldNumber := held.JSON["id"].(string)
+	operator := env.Key(t, env.OrgID, dialtone.RoleRead, true)                           // not admin: the bootstrap key stays the last admin key
+	tenant := call(t, env, "POST", "/v1/organizations", operator, `{"name":"Unfunded"}`) // prepaid, balance 0
+	mustStatus(t, tenant, 201)
+	unfunded := tenant.JSON["admin_key"].(map[string]any)["credential"].(string)
 
 	tooMany := map[string]string{}
 	for i := range 51 {
@@ -95,6 +99,8 @@ func TestEveryErrorCode(t *testing.T) {
 		{"read key sets destinations", "PUT", "/v1/telephony-config", readKey, `{}`, nil, dialtone.CodeInsufficientPermissions, ""},
 		{"no such number", "GET", "/v1/phone-numbers/num_nope", env.Admin, "", nil, dialtone.CodePhoneNumberNotFound, ""},
 		{"no numbers in area", "POST", "/v1/phone-numbers", env.Admin, `{"area_code":"999"}`, nil, dialtone.CodeNoNumbersAvailable, ""},
+		{"unfunded prepaid number", "POST", "/v1/phone-numbers", unfunded, `{}`, nil, dialtone.CodeInsufficientBalance, ""},
+		{"credit unknown organization", "POST", "/v1/organizations/org_nope/credits", operator, `{"amount_micros":1000000}`, nil, dialtone.CodeOrganizationNotFound, ""},
 		{"number held by another agent", "PATCH", "/v1/phone-numbers/" + heldNumber, env.Admin, `{"agent_id":"` + agent2 + `"}`, nil, dialtone.CodeNumberAlreadyAssigned, "agent_id"},
 	}
 	covered := map[dialtone.Code]bool{}

@@ -80,6 +80,7 @@ func schemaEnums() map[reflect.Type][]any {
 		reflect.TypeFor[dialtone.VoicemailAction](): {string(dialtone.VoicemailHangUp), string(dialtone.VoicemailLeaveMessage)},
 		reflect.TypeFor[dialtone.ErrorType]():       anySlice(dialtone.ErrorTypes()),
 		reflect.TypeFor[dialtone.Code]():            codes,
+		reflect.TypeFor[dialtone.BillingMode]():     {string(dialtone.BillingPrepaid), string(dialtone.BillingPostpaid)},
 	}
 }
 
@@ -98,6 +99,8 @@ var schemaObjects = map[reflect.Type]string{
 	reflect.TypeFor[dialtone.Organization]():    "organization",
 	reflect.TypeFor[dialtone.Voice]():           "voice",
 	reflect.TypeFor[dialtone.TelephonyConfig](): "telephony_config",
+	reflect.TypeFor[dialtone.Balance]():         "balance",
+	reflect.TypeFor[dialtone.LedgerEntry]():     "ledger_entry",
 }
 
 // schemaDescriptions describes component types.
@@ -112,6 +115,10 @@ var schemaDescriptions = map[reflect.Type]string{
 	reflect.TypeFor[dialtone.TelephonyConfig]():       "The destinations the organization's calls may reach: a number must be in an allowed country, start with an allowed prefix (when any are listed) and, with `block_premium_rate`, not be premium-rate or shared-cost. A call elsewhere is refused with 403 `destination_not_allowed`.",
 	reflect.TypeFor[dialtone.TelephonyConfigParams](): "The whole new telephony config: it replaces the current one, and every field absent or null takes its default, so `{}` restores the defaults.",
 	reflect.TypeFor[dialtone.Deleted]():               "The answer to a delete.",
+	reflect.TypeFor[dialtone.Money]():                 "An amount of money in integer micro-units of its currency (1 USD = 1,000,000 micros); never a float.",
+	reflect.TypeFor[dialtone.Balance]():               "What the organization has left: the sum of its ledger. A prepaid organization needs a positive balance to provision; a postpaid one may go negative.",
+	reflect.TypeFor[dialtone.LedgerEntry]():           "One immutable billable event: positive for credits, negative for charges.",
+	reflect.TypeFor[dialtone.CreditParams]():          "Funds to add to an organization's balance. `amount_micros` is required.",
 	reflect.TypeFor[dialtone.Brain]():                 "What decides the agent's next words.",
 	reflect.TypeFor[dialtone.Voicemail]():             "What the agent does when an outbound call reaches voicemail. `message` is required with `leave_message`.",
 	reflect.TypeFor[dialtone.FieldError]():            "One invalid field of a request.",
@@ -186,7 +193,21 @@ var schemaFields = func() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[dialtone.TelephonyConfig]():       telephony,
 		reflect.TypeFor[dialtone.TelephonyConfigParams](): telephonyParams,
 		reflect.TypeFor[dialtone.Organization]():          {"name": orgName},
-		reflect.TypeFor[dialtone.OrganizationParams]():    {"name": with(orgName, "description", "Required; cannot be null.")},
+		reflect.TypeFor[dialtone.OrganizationParams](): {
+			"name":         with(orgName, "description", "Required; cannot be null."),
+			"billing_mode": {"default": string(dialtone.BillingPrepaid), "description": "Organizations an operator creates pay in advance unless this says postpaid."},
+		},
+		reflect.TypeFor[dialtone.CreditParams](): {
+			"amount_micros": {"minimum": dialtone.MinCreditMicros, "maximum": dialtone.MaxCreditMicros, "description": "Micro-dollars to add; required."},
+			"description":   {"maxLength": dialtone.MaxLedgerDescriptionLen, "default": "Credit"},
+		},
+		reflect.TypeFor[dialtone.LedgerEntry](): {
+			"kind":         {"enum": []any{dialtone.LedgerKindCredit, dialtone.LedgerKindNumberRental}},
+			"reference_id": {"description": "What the entry pays for, such as the `num_` id of a rented number; empty for credits."},
+		},
+		reflect.TypeFor[dialtone.Money](): {
+			"currency": {"enum": []any{dialtone.CurrencyUSD}},
+		},
 		reflect.TypeFor[dialtone.Voice](): {
 			"language": {"description": "BCP 47 tag."},
 			"provider": {"description": "The speech provider offering the voice."},

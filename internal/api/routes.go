@@ -52,6 +52,10 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/organization", Operation: "getOrganization", Summary: "The caller's organization", Tag: "Organizations", Role: read, Response: dialtone.Organization{}}, s.getOrganization),
 		r(Route{Method: "POST", Path: "/v1/organizations", Operation: "createOrganization", Summary: "Create an organization and its first admin key (operator keys only)", Tag: "Organizations", Role: read, Operator: true, Secret: true, Request: dialtone.OrganizationParams{}, Response: dialtone.Organization{}, Status: 201}, s.createOrganization),
 
+		r(Route{Method: "POST", Path: "/v1/organizations/{id}/credits", Operation: "createCredit", Summary: "Credit an organization's balance (operator keys only)", Tag: "Billing", Role: read, Operator: true, Request: dialtone.CreditParams{}, Response: dialtone.LedgerEntry{}, Status: 201}, s.createCredit),
+		r(Route{Method: "GET", Path: "/v1/balance", Operation: "getBalance", Summary: "The organization's balance (the sum of its ledger)", Tag: "Billing", Role: read, Response: dialtone.Balance{}}, s.getBalance),
+		r(Route{Method: "GET", Path: "/v1/ledger", Operation: "listLedgerEntries", Summary: "List the organization's ledger entries", Tag: "Billing", Role: read, Query: listQuery, Response: dialtone.List[dialtone.LedgerEntry]{}}, s.listLedger),
+
 		r(Route{Method: "GET", Path: "/v1/keys", Operation: "listKeys", Summary: "List API keys", Tag: "API keys", Role: admin, Query: listQuery, Response: dialtone.List[dialtone.APIKey]{}}, s.listKeys),
 		r(Route{Method: "POST", Path: "/v1/keys", Operation: "createKey", Summary: "Create an API key (its secret is shown once)", Tag: "API keys", Role: admin, Secret: true, Request: dialtone.KeyParams{}, Response: dialtone.APIKey{}, Status: 201}, s.createKey),
 		r(Route{Method: "DELETE", Path: "/v1/keys/{id}", Operation: "revokeKey", Summary: "Revoke an API key", Tag: "API keys", Role: admin, Response: dialtone.Deleted{}}, s.revokeKey),

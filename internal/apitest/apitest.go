@@ -32,6 +32,7 @@ type Options struct {
 	ReadsPerMinute, WritesPerMinute int
 	IdempotencyWait                 time.Duration
 	MaxNumbersPerOrg                int
+	Prices                          dialtone.Prices
 }
 
 // Start runs the server over a fresh database of dialect ("sqlite" or "postgres"); it stops
@@ -44,6 +45,7 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 		IdempotencyWait:  opts.IdempotencyWait,
 		Carriers:         []dialtone.NumberCarrier{carrier.Carrier{}},
 		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,
+		Prices:           opts.Prices,
 	})
 	key, ok, err := svc.Organizations.Bootstrap(context.Background())
 	if err != nil || !ok {
@@ -68,10 +70,19 @@ func (e *Env) Key(t testing.TB, orgID string, role dialtone.Role, operator bool)
 	return k.Credential
 }
 
-// Org creates another organization with an admin key and returns its id and the credential.
+// Org creates another (postpaid) organization with an admin key and returns its id and the
+// credential.
 func (e *Env) Org(t testing.TB, name string) (orgID, admin string) {
 	t.Helper()
+	return e.OrgMode(t, name, dialtone.BillingPostpaid)
+}
+
+// OrgMode creates another organization with the given billing mode and an admin key, and
+// returns its id and the credential.
+func (e *Env) OrgMode(t testing.TB, name string, mode dialtone.BillingMode) (orgID, admin string) {
+	t.Helper()
 	org, k := e.Services.Organizations.New(name, "admin", dialtone.RoleAdmin, false)
+	org.BillingMode = mode
 	if err := e.Store.CreateOrganization(context.Background(), org, k); err != nil {
 		t.Fatalf("create organization: %v", err)
 	}

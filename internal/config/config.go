@@ -23,6 +23,9 @@ type Config struct {
 	WritesPerMinute  int    // DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE
 	LogFormat        string // DIALTONE_LOG_FORMAT: text or json
 	MaxNumbersPerOrg int    // DIALTONE_MAX_NUMBERS_PER_ORG
+	// PriceNumberMonthlyMicros is the monthly price of a phone number in micro-dollars;
+	// DIALTONE_PRICE_NUMBER_MONTHLY_MICROS.
+	PriceNumberMonthlyMicros int64
 }
 
 // Setting documents one configuration option; Settings lists them for help and docs.
@@ -41,6 +44,7 @@ func Settings() []Setting {
 		{"rate-limit-writes-per-minute", "DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "120", "POST, PATCH and DELETE requests each API key may make per minute"},
 		{"log-format", "DIALTONE_LOG_FORMAT", "text", "log format: text or json"},
 		{"max-numbers-per-org", "DIALTONE_MAX_NUMBERS_PER_ORG", "10", "phone numbers each organization may hold"},
+		{"price-number-monthly-micros", "DIALTONE_PRICE_NUMBER_MONTHLY_MICROS", "1150000", "monthly price of a phone number in micro-dollars (1150000 = $1.15), charged when it is provisioned"},
 	}
 }
 
@@ -71,6 +75,8 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.IntVar(&c.WritesPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "max-numbers-per-org":
 			fs.IntVar(&c.MaxNumbersPerOrg, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "price-number-monthly-micros":
+			fs.Int64Var(&c.PriceNumberMonthlyMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
 		case "log-format":
 			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
 		}
@@ -127,6 +133,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxNumbersPerOrg < 1 {
 		return fmt.Errorf("--max-numbers-per-org must be a positive integer")
+	}
+	if c.PriceNumberMonthlyMicros < 1 {
+		return fmt.Errorf("--price-number-monthly-micros must be a positive integer")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)

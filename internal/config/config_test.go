@@ -16,7 +16,8 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 	if err := fs.Parse([]string{"--addr", "127.0.0.1:1234"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:1234" || c.WritesPerMinute != 7 || c.ReadsPerMinute != 600 || c.DataDir != "./dialtone-data" || c.DatabaseURL != "" {
+	if c.Addr != "127.0.0.1:1234" || c.WritesPerMinute != 7 || c.ReadsPerMinute != 600 || c.DataDir != "./dialtone-data" || c.DatabaseURL != "" ||
+		c.PriceNumberMonthlyMicros != 1_150_000 {
 		t.Fatalf("%+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -25,7 +26,7 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 }
 
 func TestValidateNamesTheBadSetting(t *testing.T) {
-	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1}
+	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1}
 	for flag, mutate := range map[string]func(*Config){
 		"--addr":                         func(c *Config) { c.Addr = "8080" },
 		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
@@ -35,6 +36,7 @@ func TestValidateNamesTheBadSetting(t *testing.T) {
 		"--log-format":                   func(c *Config) { c.LogFormat = "xml" },
 		"--max-numbers-per-org":          func(c *Config) { c.MaxNumbersPerOrg = 0 },
 		"--public-url":                   func(c *Config) { c.PublicURL = "example.com" },
+		"--price-number-monthly-micros":  func(c *Config) { c.PriceNumberMonthlyMicros = 0 },
 	} {
 		c := good
 		mutate(&c)
@@ -50,8 +52,21 @@ func TestNonNumericEnvIsRejected(t *testing.T) {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	BindServer(fs, &c)
 	_ = fs.Parse(nil)
-	c.Addr, c.LogFormat, c.MaxNumbersPerOrg = "127.0.0.1:1", "text", 1
+	c.Addr, c.LogFormat, c.MaxNumbersPerOrg, c.PriceNumberMonthlyMicros = "127.0.0.1:1", "text", 1, 1
 	if err := c.Validate(); err == nil {
 		t.Fatal("non-numeric env accepted")
+	}
+}
+
+func TestPriceFromEnv(t *testing.T) {
+	t.Setenv("DIALTONE_PRICE_NUMBER_MONTHLY_MICROS", "2000000")
+	var c Config
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	BindServer(fs, &c)
+	if err := fs.Parse(nil); err != nil || c.PriceNumberMonthlyMicros != 2_000_000 {
+		t.Fatalf("price %d, %v", c.PriceNumberMonthlyMicros, err)
+	}
+	if err := fs.Parse([]string{"--price-number-monthly-micros", "500000"}); err != nil || c.PriceNumberMonthlyMicros != 500_000 {
+		t.Fatalf("price %d, %v", c.PriceNumberMonthlyMicros, err)
 	}
 }

@@ -38,6 +38,9 @@ func (o *Organizations) Create(ctx context.Context, p dialtone.Principal, params
 		return dialtone.Organization{}, err
 	}
 	org, key := o.New(params.Name.Value, "admin", dialtone.RoleAdmin, false)
+	// Tenants an operator creates through the API pay in advance unless the operator says
+	// otherwise, so an unfunded tenant cannot run up charges.
+	org.BillingMode = or(params.BillingMode, dialtone.BillingPrepaid)
 	if err := o.store.CreateOrganization(ctx, org, key); err != nil {
 		return dialtone.Organization{}, dialtone.Internal(err)
 	}
@@ -49,6 +52,9 @@ func (o *Organizations) Create(ctx context.Context, p dialtone.Principal, params
 func ValidateOrganizationParams(params dialtone.OrganizationParams) error {
 	var fe dialtone.FieldErrors
 	validateName(&fe, "name", params.Name, dialtone.MaxOrganizationNameLen)
+	if params.BillingMode.HasValue() && !params.BillingMode.Value.Valid() {
+		fe.Addf("billing_mode", dialtone.CodeInvalidValue, "billing_mode must be prepaid or postpaid; got %q.", params.BillingMode.Value)
+	}
 	return fe.Err()
 }
 
@@ -64,9 +70,11 @@ func validateName(fe *dialtone.FieldErrors, field string, name dialtone.Optional
 	}
 }
 
-// New returns an organization and its first key without storing them.
+// New returns an organization and its first key without storing them. The organization is
+// postpaid: the bootstrap organization and those of `dialtone keys create --new-org` belong to
+// the operator, who does not prepay.
 func (o *Organizations) New(name, keyName string, role dialtone.Role, operator bool) (dialtone.Organization, KeyRecord) {
-	org := dialtone.Organization{ID: dialtone.NewID(dialtone.PrefixOrganization), Object: "organization", Name: name, CreatedAt: o.now()}
+	org := dialtone.Organization{ID: dialtone.NewID(dialtone.PrefixOrganization), Object: "organization", Name: name, BillingMode: dialtone.BillingPostpaid, CreatedAt: o.now()}
 	return org, o.keys.NewKey(org.ID, keyName, role, operator)
 }
 

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ type PhoneNumbers struct {
 	store    Store
 	carriers []dialtone.NumberCarrier
 	limit    int
+	prices   dialtone.Prices
 	now      func() time.Time
 }
 
@@ -69,8 +71,10 @@ func (s *PhoneNumbers) ValidateUpdate(params dialtone.PhoneNumberUpdateParams) d
 }
 
 // Create provisions a number from a carrier for p's organization (write role), optionally
-// attached to an agent. It returns a validation error, agent_not_found (param agent_id),
-// no_numbers_available, or number_limit_reached.
+// attached to an agent, and charges its first month to the organization's ledger in the same
+// transaction. It returns a validation error, agent_not_found (param agent_id),
+// no_numbers_available, number_limit_reached, or insufficient_balance when the organization
+// is prepaid and its balance is under dialtone.MinBalanceToProvisionMicros.
 func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params dialtone.PhoneNumberCreateParams) (dialtone.PhoneNumber, error) {
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return dialtone.PhoneNumber{}, err
@@ -108,7 +112,15 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 		if params.AgentID.HasValue() {
 			n.AgentID = &params.AgentID.Value
 		}
-		err = s.store.InsertPhoneNumber(ctx, p.OrganizationID, n, s.limit)
+		charge := &Charge{
+			Entry: dialtone.LedgerEntry{
+				ID: dialtone.NewID(dialtone.PrefixLedgerEntry), Object: "ledger_entry",
+				Kind: dialtone.LedgerKindNumberRental, Amount: dialtone.USD(-s.prices.NumberMonthlyMicros),
+				Description: "Phone number " + number + ", first month", ReferenceID: n.ID, CreatedAt: now,
+			},
+			MinBalanceMicros: dialtone.MinBalanceToProvisionMicros,
+		}
+		err = s.store.InsertPhoneNumber(ctx, p.OrganizationID, n, s.limit, charge)
 		if err == nil {
 			return n, nil
 		}
@@ -116,6 +128,8 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 		switch {
 		case errors.Is(err, ErrTaken):
 			continue
+		case errors.Is(err, ErrInsufficientBalance):
+			return dialtone.PhoneNumber{}, s.insufficientBalance(ctx, p.OrganizationID)
 		case errors.Is(err, ErrLimit):
 			return dialtone.PhoneNumber{}, dialtone.Errorf(dialtone.CodeNumberLimitReached,
 				"Your organization may hold %d phone numbers and holds them all.", s.limit).WithDetail("limit", s.limit)
@@ -125,6 +139,29 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 	}
 	return dialtone.PhoneNumber{}, dialtone.NewError(dialtone.CodeNoNumbersAvailable, "").
 		WithDetail("country", req.Country).WithDetail("area_code", req.AreaCode)
+}
+
+// insufficientBalance is the insufficient_balance error of orgID, with its balance as it is
+// now (read after the failed insert, for information only).
+func (s *PhoneNumbers) insufficientBalance(ctx context.Context, orgID string) error {
+	balance, err := s.store.Balance(ctx, orgID)
+	if err != nil {
+		return dialtone.Internal(err)
+	}
+	return dialtone.Errorf(dialtone.CodeInsufficientBalance,
+		"Provisioning a phone number needs a balance of at least %s; your organization's balance is %s.",
+		formatUSD(dialtone.MinBalanceToProvisionMicros), formatUSD(balance)).
+		WithDetail("balance_micros", balance).WithDetail("required_micros", dialtone.MinBalanceToProvisionMicros)
+}
+
+// formatUSD writes micro-dollars as dollars and cents, rounded towards zero: "$2.99", "-$1.15".
+func formatUSD(micros int64) string {
+	sign := ""
+	if micros < 0 {
+		sign, micros = "-", -micros
+	}
+	cents := micros / 10_000
+	return fmt.Sprintf("%s$%d.%02d", sign, cents/100, cents%100)
 }
 
 // Get returns a number of p's organization, or phone_number_not_found.

@@ -16,6 +16,7 @@ type Services struct {
 	Agents           *Agents
 	PhoneNumbers     *PhoneNumbers
 	TelephonyConfigs *TelephonyConfigs
+	Billing          *Billing
 	Idempotency      *Idempotency
 	Health           *Health
 }
@@ -35,18 +36,23 @@ type Options struct {
 	Carriers []dialtone.NumberCarrier
 	// MaxNumbersPerOrg caps the phone numbers one organization holds; default 10.
 	MaxNumbersPerOrg int
+	// Prices are what billable events cost; a zero price means its default
+	// (dialtone.DefaultPrices).
+	Prices dialtone.Prices
 }
 
 // New wires the services to store and to the voices the speech providers offer.
 func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	clock := clock(opt.Now)
 	keys := &Keys{store: store, now: clock}
+	prices := dialtone.Prices{NumberMonthlyMicros: cmp.Or(opt.Prices.NumberMonthlyMicros, dialtone.DefaultPrices.NumberMonthlyMicros)}
 	return &Services{
 		Organizations:    &Organizations{store: store, keys: keys, now: clock},
 		Keys:             keys,
 		Agents:           &Agents{store: store, voices: voices, now: clock},
-		PhoneNumbers:     &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), now: clock},
+		PhoneNumbers:     &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
 		TelephonyConfigs: &TelephonyConfigs{store: store, now: clock},
+		Billing:          &Billing{store: store, now: clock},
 		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
 		Health:           &Health{store: store},
 	}

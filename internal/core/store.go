@@ -17,7 +17,18 @@ var (
 	ErrLastAdmin = errors.New("last admin key of the organization")     // RevokeKey would leave no admin key
 	ErrLimit     = errors.New("organization limit reached")             // InsertPhoneNumber over its limit
 	ErrTaken     = errors.New("already held")                           // InsertPhoneNumber of a number in use
+	// ErrInsufficientBalance: InsertPhoneNumber with a charge, for a prepaid organization
+	// whose balance is below the charge's minimum.
+	ErrInsufficientBalance = errors.New("insufficient balance")
 )
+
+// Charge is a ledger entry stored in the same transaction as what it pays for. A prepaid
+// organization must hold at least MinBalanceMicros before the charge, else nothing is stored;
+// a postpaid organization is charged whatever its balance.
+type Charge struct {
+	Entry            dialtone.LedgerEntry
+	MinBalanceMicros int64
+}
 
 // KeyRecord is an API key as stored: the public fields plus the hash of its secret.
 type KeyRecord struct {
@@ -79,10 +90,12 @@ type Store interface {
 	// numbers in the same transaction; ErrNotFound.
 	DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error
 
-	// InsertPhoneNumber stores a new number of orgID unless the organization already holds
-	// limit live numbers (ErrLimit, checked atomically with the insert) or another live number
-	// has the same E.164 number (ErrTaken).
-	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int) error
+	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
+	// ledger, unless the organization already holds limit live numbers (ErrLimit), another
+	// live number has the same E.164 number (ErrTaken), or the organization is prepaid and its
+	// balance is below charge.MinBalanceMicros (ErrInsufficientBalance). The checks, the
+	// number and the charge are one transaction.
+	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *Charge) error
 	// GetPhoneNumber returns a live (not released) number of orgID, or ErrNotFound.
 	GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error)
 	// ListPhoneNumbers returns a page of orgID's live numbers, newest first, and whether more
@@ -101,6 +114,15 @@ type Store interface {
 	// PutTelephonyConfig stores cfg as orgID's whole telephony config, inserting or replacing
 	// it in one atomic statement. cfg.UpdatedAt must be set.
 	PutTelephonyConfig(ctx context.Context, orgID string, cfg dialtone.TelephonyConfig) error
+
+	// InsertLedgerEntry stores e in orgID's ledger. Ledger entries are immutable: there is no
+	// update or delete.
+	InsertLedgerEntry(ctx context.Context, orgID string, e dialtone.LedgerEntry) error
+	// Balance returns the sum of orgID's ledger in micro-dollars, 0 when it has no entry.
+	Balance(ctx context.Context, orgID string) (int64, error)
+	// ListLedgerEntries returns a page of orgID's ledger, newest first, and whether more
+	// follow; ErrBadCursor for an unknown cursor.
+	ListLedgerEntries(ctx context.Context, orgID string, lp dialtone.ListParams) ([]dialtone.LedgerEntry, bool, error)
 
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
 	// existing one was created before expiredBefore, it stores rec (in flight) and returns it

@@ -38,10 +38,11 @@ func newKeyRecord(orgID string, role dialtone.Role, created time.Time) core.KeyR
 
 func newOrgValues(name string) (dialtone.Organization, core.KeyRecord) {
 	org := dialtone.Organization{
-		ID:        dialtone.NewID(dialtone.PrefixOrganization),
-		Object:    "organization",
-		Name:      name,
-		CreatedAt: baseTime(),
+		ID:          dialtone.NewID(dialtone.PrefixOrganization),
+		Object:      "organization",
+		Name:        name,
+		BillingMode: dialtone.BillingPostpaid,
+		CreatedAt:   baseTime(),
 	}
 	return org, newKeyRecord(org.ID, dialtone.RoleAdmin, baseTime())
 }

@@ -59,21 +59,26 @@ func insertOrganization(ctx context.Context, tx *sql.Tx, org dialtone.Organizati
 		return fmt.Errorf("key %s belongs to organization %s, not %s", key.ID, key.OrganizationID, org.ID)
 	}
 	key.OrganizationID = org.ID
+	mode := org.BillingMode
+	if mode == "" {
+		mode = dialtone.BillingPostpaid
+	}
 	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)`,
-		org.ID, org.Name, dbTime(org.CreatedAt)); err != nil {
+		`INSERT INTO organizations (id, name, billing_mode, created_at) VALUES ($1, $2, $3, $4)`,
+		org.ID, org.Name, string(mode), dbTime(org.CreatedAt)); err != nil {
 		return err
 	}
 	return insertKey(ctx, tx, key)
 }
 
-// GetOrganization returns the organization with the given id, or core.ErrNotFound.
+// GetOrganization returns the organization with the given id, or core.ErrNotFound. (An empty
+// BillingMode in CreateOrganization or Bootstrap is stored as postpaid.)
 func (s *Store) GetOrganization(ctx context.Context, id string) (dialtone.Organization, error) {
 	org := dialtone.Organization{Object: "organization"}
 	var created timestamp
 	err := s.reader.QueryRowContext(ctx,
-		`SELECT id, name, created_at FROM organizations WHERE id = $1`, id,
-	).Scan(&org.ID, &org.Name, &created)
+		`SELECT id, name, billing_mode, created_at FROM organizations WHERE id = $1`, id,
+	).Scan(&org.ID, &org.Name, &org.BillingMode, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.Organization{}, core.ErrNotFound
 	}

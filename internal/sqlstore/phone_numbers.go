@@ -95,12 +95,19 @@ var errNoOrganization = errors.New("no such organization")
 // as well. A non-nil AgentID must name a live agent of orgID, else the insert fails with an
 // ordinary (wrapped) error; core checks the agent beforehand, so that only happens when the
 // agent is deleted meanwhile.
-func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int) error {
+//
+// With a non-nil charge, its entry is inserted in orgID's ledger in the same transaction, and
+// a prepaid organization whose balance is below charge.MinBalanceMicros gets
+// core.ErrInsufficientBalance with nothing stored. The organization row lock (PostgreSQL) or
+// the single writer (SQLite) serialises this with every other InsertPhoneNumber of the
+// organization, so two provisionings cannot both pass the check on one balance.
+func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *core.Charge) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org string
+		var mode dialtone.BillingMode
 		err := tx.QueryRowContext(ctx,
-			`SELECT id FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID,
-		).Scan(&org)
+			`SELECT id, billing_mode FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID,
+		).Scan(&org, &mode)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
 		}
@@ -125,22 +132,38 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 		if taken {
 			return core.ErrTaken
 		}
+		if charge != nil && mode == dialtone.BillingPrepaid {
+			balance, err := ledgerBalance(ctx, tx, orgID)
+			if err != nil {
+				return err
+			}
+			if balance < charge.MinBalanceMicros {
+				return core.ErrInsufficientBalance
+			}
+		}
 		if n.AgentID != nil {
 			if err := s.lockLiveAgent(ctx, tx, orgID, *n.AgentID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, phoneNumberInsert,
+		if _, err = tx.ExecContext(ctx, phoneNumberInsert,
 			n.ID, orgID, n.Number, n.Carrier, n.Source, n.Country, n.FriendlyName, nullString(n.AgentID),
 			n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.Capabilities.Voice, n.Capabilities.SMS,
-			dbTime(n.CreatedAt), dbTime(n.UpdatedAt))
-		return err
+			dbTime(n.CreatedAt), dbTime(n.UpdatedAt)); err != nil {
+			return err
+		}
+		if charge != nil {
+			return insertLedgerEntry(ctx, tx, orgID, charge.Entry)
+		}
+		return nil
 	})
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, core.ErrLimit):
 		return core.ErrLimit
+	case errors.Is(err, core.ErrInsufficientBalance):
+		return core.ErrInsufficientBalance
 	case errors.Is(err, core.ErrTaken), isNumberTaken(err):
 		return core.ErrTaken
 	}

@@ -53,7 +53,7 @@ func storedNumber(n dialtone.PhoneNumber) dialtone.PhoneNumber {
 func insertNumber(t *testing.T, st *sqlstore.Store, orgID string, agentID *string) dialtone.PhoneNumber {
 	t.Helper()
 	n := newNumberValues(newNumber(), agentID)
-	if err := st.InsertPhoneNumber(t.Context(), orgID, n, 100); err != nil {
+	if err := st.InsertPhoneNumber(t.Context(), orgID, n, 100, nil); err != nil {
 		t.Fatalf("InsertPhoneNumber: %v", err)
 	}
 	return storedNumber(n)
@@ -219,13 +219,13 @@ func TestInsertPhoneNumberLimit(t *testing.T) {
 		var held []dialtone.PhoneNumber
 		for range limit {
 			n := newNumberValues(newNumber(), nil)
-			if err := st.InsertPhoneNumber(t.Context(), org.ID, n, limit); err != nil {
+			if err := st.InsertPhoneNumber(t.Context(), org.ID, n, limit, nil); err != nil {
 				t.Fatalf("InsertPhoneNumber under the limit: %v", err)
 			}
 			held = append(held, n)
 		}
 		over := newNumberValues(newNumber(), nil)
-		if err := st.InsertPhoneNumber(t.Context(), org.ID, over, limit); err != core.ErrLimit {
+		if err := st.InsertPhoneNumber(t.Context(), org.ID, over, limit, nil); err != core.ErrLimit {
 			t.Errorf("InsertPhoneNumber over the limit: err = %v, want ErrLimit itself", err)
 		}
 		if n := countNumberRows(t, st, "organization_id = $1", org.ID); n != limit {
@@ -238,15 +238,15 @@ func TestInsertPhoneNumberLimit(t *testing.T) {
 		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, held[0].ID, baseTime()); err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
-		if err := st.InsertPhoneNumber(t.Context(), org.ID, over, limit); err != nil {
+		if err := st.InsertPhoneNumber(t.Context(), org.ID, over, limit, nil); err != nil {
 			t.Errorf("InsertPhoneNumber after a release: %v", err)
 		}
 		// Another organization has its own count; a limit of 0 admits nothing.
 		other, _ := createOrg(t, st, "Other")
-		if err := st.InsertPhoneNumber(t.Context(), other.ID, newNumberValues(newNumber(), nil), limit); err != nil {
+		if err := st.InsertPhoneNumber(t.Context(), other.ID, newNumberValues(newNumber(), nil), limit, nil); err != nil {
 			t.Errorf("InsertPhoneNumber in another organization: %v", err)
 		}
-		if err := st.InsertPhoneNumber(t.Context(), other.ID, newNumberValues(newNumber(), nil), 0); !errors.Is(err, core.ErrLimit) {
+		if err := st.InsertPhoneNumber(t.Context(), other.ID, newNumberValues(newNumber(), nil), 0, nil); !errors.Is(err, core.ErrLimit) {
 			t.Errorf("InsertPhoneNumber with limit 0: err = %v, want ErrLimit", err)
 		}
 	})
@@ -260,10 +260,10 @@ func TestInsertPhoneNumberTaken(t *testing.T) {
 		held := insertNumber(t, st, a.ID, nil)
 
 		dup := newNumberValues(held.Number, nil)
-		if err := st.InsertPhoneNumber(t.Context(), b.ID, dup, 10); err != core.ErrTaken {
+		if err := st.InsertPhoneNumber(t.Context(), b.ID, dup, 10, nil); err != core.ErrTaken {
 			t.Errorf("B inserts A's live number: err = %v, want ErrTaken itself", err)
 		}
-		if err := st.InsertPhoneNumber(t.Context(), a.ID, dup, 10); err != core.ErrTaken {
+		if err := st.InsertPhoneNumber(t.Context(), a.ID, dup, 10, nil); err != core.ErrTaken {
 			t.Errorf("A inserts its own live number again: err = %v, want ErrTaken itself", err)
 		}
 		if n := countNumberRows(t, st, "number = $1", held.Number); n != 1 {
@@ -274,7 +274,7 @@ func TestInsertPhoneNumberTaken(t *testing.T) {
 		if _, err := st.ReleasePhoneNumber(t.Context(), a.ID, held.ID, baseTime()); err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
-		if err := st.InsertPhoneNumber(t.Context(), b.ID, dup, 10); err != nil {
+		if err := st.InsertPhoneNumber(t.Context(), b.ID, dup, 10, nil); err != nil {
 			t.Fatalf("B inserts the released number: %v", err)
 		}
 		if got, err := st.GetPhoneNumber(t.Context(), b.ID, dup.ID); err != nil || !reflect.DeepEqual(got, storedNumber(dup)) {
@@ -284,7 +284,7 @@ func TestInsertPhoneNumberTaken(t *testing.T) {
 			t.Errorf("%d rows hold %s, want 2 (the released one and the new one)", n, held.Number)
 		}
 		again := newNumberValues(held.Number, nil)
-		if err := st.InsertPhoneNumber(t.Context(), a.ID, again, 10); !errors.Is(err, core.ErrTaken) {
+		if err := st.InsertPhoneNumber(t.Context(), a.ID, again, 10, nil); !errors.Is(err, core.ErrTaken) {
 			t.Errorf("A takes the number back while B holds it: err = %v, want ErrTaken", err)
 		}
 	})
@@ -306,7 +306,7 @@ func TestInsertPhoneNumberTakenConcurrently(t *testing.T) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i, org := range orgs {
-			wg.Go(func() { errs[i] = st.InsertPhoneNumber(t.Context(), org, newNumberValues(number, nil), 10) })
+			wg.Go(func() { errs[i] = st.InsertPhoneNumber(t.Context(), org, newNumberValues(number, nil), 10, nil) })
 		}
 		wg.Wait()
 		won := 0
@@ -371,7 +371,7 @@ func TestInsertPhoneNumberAgentMustBeLive(t *testing.T) {
 			"deleted agent":        deleted.ID,
 			"other organization's": foreign.ID,
 		} {
-			err := st.InsertPhoneNumber(t.Context(), org.ID, newNumberValues(newNumber(), &agentID), 10)
+			err := st.InsertPhoneNumber(t.Context(), org.ID, newNumberValues(newNumber(), &agentID), 10, nil)
 			if err == nil || errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrTaken) || errors.Is(err, core.ErrLimit) {
 				t.Errorf("%s: err = %v, want an error that is none of the sentinels", name, err)
 			}
@@ -669,7 +669,7 @@ func TestInsertPhoneNumberConcurrentLimit(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range tries {
 			n := newNumberValues(newNumber(), nil)
-			wg.Go(func() { errs[i] = st.InsertPhoneNumber(t.Context(), org.ID, n, limit) })
+			wg.Go(func() { errs[i] = st.InsertPhoneNumber(t.Context(), org.ID, n, limit, nil) })
 		}
 		wg.Wait()
 		ok, limited := 0, 0
