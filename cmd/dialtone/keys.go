@@ -47,7 +47,7 @@ func newKeysCreateCommand() *cobra.Command {
 			svc := core.New(st, sandbox.Voices{}, core.Options{})
 			var key core.KeyRecord
 			if newOrg != "" {
-				if err := core.ValidateOrganizationParams(dialtone.OrganizationParams{Name: dialtone.Some(newOrg)}); err != nil {
+				if err := core.ValidateOrganizationParams(dialtone.OrganizationParams{Name: dialtone.Some(newOrg)}).Err(); err != nil {
 					return err
 				}
 				var o dialtone.Organization

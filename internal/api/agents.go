@@ -20,18 +20,11 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// agentParams decodes an agent body; when some fields cannot be decoded, it also validates the
-// others so the error lists every invalid field.
+// agentParams decodes an agent body, validated as a create or (update) a change.
 func (s *Server) agentParams(w http.ResponseWriter, r *http.Request, update bool) (dialtone.AgentParams, body, error) {
-	var params dialtone.AgentParams
-	b, bad, err := decodeBody(w, r, &params)
-	if err != nil {
-		return params, b, err
-	}
-	if len(bad) > 0 {
-		return params, b, b.merge(bad, s.svc.Agents.Validate(r.Context(), params, update))
-	}
-	return params, b, nil
+	return decodeParams(w, r, func(p dialtone.AgentParams) dialtone.FieldErrors {
+		return s.svc.Agents.Validate(r.Context(), p, update)
+	})
 }
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/core"
 )
 
@@ -30,13 +29,9 @@ func (s *Server) listLedger(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createCredit(w http.ResponseWriter, r *http.Request) error {
-	var params dialtone.CreditParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, core.ValidateCredit)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		return b.merge(bad, core.ValidateCredit(params))
 	}
 	e, err := s.svc.Billing.Credit(r.Context(), principal(r.Context()), r.PathValue("id"), params)
 	if err != nil {

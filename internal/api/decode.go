@@ -36,6 +36,18 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) (body, dialtone
 	return decodeObject(raw, dst)
 }
 
+// decodeParams decodes r's body into a P. When some fields cannot be decoded, it also runs
+// validate over the others, so that the error lists every invalid field in body order. The
+// returned body orders the field errors of the service call that follows (body.orderFields).
+func decodeParams[P any](w http.ResponseWriter, r *http.Request, validate func(P) dialtone.FieldErrors) (P, body, error) {
+	var params P
+	b, bad, err := decodeBody(w, r, &params)
+	if err == nil && len(bad) > 0 {
+		err = b.merge(bad, validate(params))
+	}
+	return params, b, err
+}
+
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError

@@ -8,17 +8,9 @@ import (
 )
 
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
-	var params dialtone.KeyParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, core.ValidateKeyParams)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		var more dialtone.FieldErrors
-		if e := dialtone.AsError(core.ValidateKeyParams(params)); e != nil {
-			more = e.Fields
-		}
-		return b.merge(bad, more)
 	}
 	k, err := s.svc.Keys.Create(r.Context(), principal(r.Context()), params)
 	if err != nil {

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/core"
 )
 
@@ -18,17 +17,9 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
-	var params dialtone.OrganizationParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, core.ValidateOrganizationParams)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		var more dialtone.FieldErrors
-		if e := dialtone.AsError(core.ValidateOrganizationParams(params)); e != nil {
-			more = e.Fields
-		}
-		return b.merge(bad, more)
 	}
 	org, err := s.svc.Organizations.Create(r.Context(), p, params)
 	if err != nil {

@@ -7,13 +7,9 @@ import (
 )
 
 func (s *Server) createPhoneNumber(w http.ResponseWriter, r *http.Request) error {
-	var params dialtone.PhoneNumberCreateParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, s.svc.PhoneNumbers.ValidateCreate)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		return b.merge(bad, s.svc.PhoneNumbers.ValidateCreate(params))
 	}
 	n, err := s.svc.PhoneNumbers.Create(r.Context(), principal(r.Context()), params)
 	if err != nil {
@@ -48,13 +44,9 @@ func (s *Server) getPhoneNumber(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updatePhoneNumber(w http.ResponseWriter, r *http.Request) error {
-	var params dialtone.PhoneNumberUpdateParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, s.svc.PhoneNumbers.ValidateUpdate)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		return b.merge(bad, s.svc.PhoneNumbers.ValidateUpdate(params))
 	}
 	n, err := s.svc.PhoneNumbers.Update(r.Context(), principal(r.Context()), r.PathValue("id"), params)
 	if err != nil {

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"github.com/dialtonehq/dialtone"
 )
 
 func (s *Server) getTelephonyConfig(w http.ResponseWriter, r *http.Request) error {
@@ -18,13 +16,9 @@ func (s *Server) getTelephonyConfig(w http.ResponseWriter, r *http.Request) erro
 // putTelephonyConfig replaces the organization's telephony config; fields absent or null take
 // their defaults. A PUT is idempotent by nature, so it needs no Idempotency-Key.
 func (s *Server) putTelephonyConfig(w http.ResponseWriter, r *http.Request) error {
-	var params dialtone.TelephonyConfigParams
-	b, bad, err := decodeBody(w, r, &params)
+	params, b, err := decodeParams(w, r, s.svc.TelephonyConfigs.Validate)
 	if err != nil {
 		return err
-	}
-	if len(bad) > 0 {
-		return b.merge(bad, s.svc.TelephonyConfigs.Validate(params))
 	}
 	cfg, err := s.svc.TelephonyConfigs.Put(r.Context(), principal(r.Context()), params)
 	if err != nil {

@@ -67,7 +67,7 @@ func (k *Keys) Create(ctx context.Context, p dialtone.Principal, params dialtone
 	if err := Authorize(p, dialtone.RoleAdmin); err != nil {
 		return dialtone.APIKey{}, err
 	}
-	if err := ValidateKeyParams(params); err != nil {
+	if err := ValidateKeyParams(params).Err(); err != nil {
 		return dialtone.APIKey{}, err
 	}
 	role := dialtone.RoleWrite
@@ -81,8 +81,8 @@ func (k *Keys) Create(ctx context.Context, p dialtone.Principal, params dialtone
 	return rec.APIKey, nil
 }
 
-// ValidateKeyParams returns a validation error listing every invalid field, or nil.
-func ValidateKeyParams(params dialtone.KeyParams) error {
+// ValidateKeyParams returns every invalid field of params.
+func ValidateKeyParams(params dialtone.KeyParams) dialtone.FieldErrors {
 	var fe dialtone.FieldErrors
 	if params.Name.HasValue() && utf8.RuneCountInString(params.Name.Value) > dialtone.MaxKeyNameLen {
 		fe.Addf("name", dialtone.CodeValueTooLong, "name must be at most %d characters.", dialtone.MaxKeyNameLen)
@@ -90,7 +90,7 @@ func ValidateKeyParams(params dialtone.KeyParams) error {
 	if params.Role.HasValue() && !params.Role.Value.Valid() {
 		fe.Addf("role", dialtone.CodeInvalidValue, "role must be one of read, write, admin; got %q.", params.Role.Value)
 	}
-	return fe.Err()
+	return fe
 }
 
 // List returns p's organization's live keys, newest first (admin only).

@@ -34,7 +34,7 @@ func (o *Organizations) Create(ctx context.Context, p dialtone.Principal, params
 	if !p.Operator {
 		return dialtone.Organization{}, dialtone.NewError(dialtone.CodeOperatorRequired, "")
 	}
-	if err := ValidateOrganizationParams(params); err != nil {
+	if err := ValidateOrganizationParams(params).Err(); err != nil {
 		return dialtone.Organization{}, err
 	}
 	org, key := o.New(params.Name.Value, "admin", dialtone.RoleAdmin, false)
@@ -48,14 +48,14 @@ func (o *Organizations) Create(ctx context.Context, p dialtone.Principal, params
 	return org, nil
 }
 
-// ValidateOrganizationParams returns a validation error listing every invalid field, or nil.
-func ValidateOrganizationParams(params dialtone.OrganizationParams) error {
+// ValidateOrganizationParams returns every invalid field of params.
+func ValidateOrganizationParams(params dialtone.OrganizationParams) dialtone.FieldErrors {
 	var fe dialtone.FieldErrors
 	validateName(&fe, "name", params.Name, dialtone.MaxOrganizationNameLen)
 	if params.BillingMode.HasValue() && !params.BillingMode.Value.Valid() {
 		fe.Addf("billing_mode", dialtone.CodeInvalidValue, "billing_mode must be prepaid or postpaid; got %q.", params.BillingMode.Value)
 	}
-	return fe.Err()
+	return fe
 }
 
 // validateName checks a required name: present, not blank, at most max characters.
