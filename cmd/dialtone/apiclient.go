@@ -39,3 +39,16 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// print runs fn with an SDK client and prints what it returns as indented JSON.
+func (f *apiFlags) print(cmd *cobra.Command, fn func(*client.Client) (any, error)) error {
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	v, err := fn(c)
+	if err != nil {
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), v)
+}

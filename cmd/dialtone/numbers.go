@@ -18,16 +18,10 @@ func newNumbersCommand() *cobra.Command {
 		Short: "Provision a phone number",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			create := dialtone.PhoneNumberCreateParams{Country: some(country), AreaCode: some(areaCode), AgentID: some(agent), Carrier: some(carrier)}
-			n, err := c.PhoneNumbers.Create(cmd.Context(), create)
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), n)
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				create := dialtone.PhoneNumberCreateParams{Country: some(country), AreaCode: some(areaCode), AgentID: some(agent), Carrier: some(carrier)}
+				return c.PhoneNumbers.Create(cmd.Context(), create)
+			})
 		},
 	}
 	createCmd.Flags().StringVar(&country, "country", "", "ISO 3166-1 alpha-2 country (default US)")
@@ -41,18 +35,16 @@ func newNumbersCommand() *cobra.Command {
 		Short: "List phone numbers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			nums := []dialtone.PhoneNumber{}
-			for n, err := range c.PhoneNumbers.All(cmd.Context(), &client.ListParams{AgentID: listAgent, Limit: dialtone.MaxListLimit}) {
-				if err != nil {
-					return err
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				nums := []dialtone.PhoneNumber{}
+				for n, err := range c.PhoneNumbers.All(cmd.Context(), &client.ListParams{AgentID: listAgent, Limit: dialtone.MaxListLimit}) {
+					if err != nil {
+						return nil, err
+					}
+					nums = append(nums, n)
 				}
-				nums = append(nums, n)
-			}
-			return printJSON(cmd.OutOrStdout(), nums)
+				return nums, nil
+			})
 		},
 	}
 	listCmd.Flags().StringVar(&listAgent, "agent", "", "only numbers attached to this agent")
@@ -62,15 +54,9 @@ func newNumbersCommand() *cobra.Command {
 		Short: "Show a phone number",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			n, err := c.PhoneNumbers.Get(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), n)
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				return c.PhoneNumbers.Get(cmd.Context(), args[0])
+			})
 		},
 	}
 
@@ -81,22 +67,16 @@ func newNumbersCommand() *cobra.Command {
 		Short: "Attach a number to an agent (--agent) or detach it (--detach)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			var params dialtone.PhoneNumberUpdateParams
-			switch {
-			case detach:
-				params.AgentID = dialtone.Null[string]()
-			case attach != "":
-				params.AgentID = dialtone.Some(attach)
-			}
-			n, err := c.PhoneNumbers.Update(cmd.Context(), args[0], params)
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), n)
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				var params dialtone.PhoneNumberUpdateParams
+				switch {
+				case detach:
+					params.AgentID = dialtone.Null[string]()
+				case attach != "":
+					params.AgentID = dialtone.Some(attach)
+				}
+				return c.PhoneNumbers.Update(cmd.Context(), args[0], params)
+			})
 		},
 	}
 	updateCmd.Flags().StringVar(&attach, "agent", "", "attach the number to this agent")
@@ -108,15 +88,9 @@ func newNumbersCommand() *cobra.Command {
 		Short: "Release a phone number back to its carrier",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			d, err := c.PhoneNumbers.Release(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), d)
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				return c.PhoneNumbers.Release(cmd.Context(), args[0])
+			})
 		},
 	}
 	cmd.AddCommand(createCmd, listCmd, getCmd, updateCmd, releaseCmd)
