@@ -37,12 +37,17 @@ func (m BillingMode) Valid() bool { return m == BillingPrepaid || m == BillingPo
 const (
 	LedgerKindCredit       = "credit"
 	LedgerKindNumberRental = "number_rental"
+	LedgerKindCall         = "call"
 )
 
 // Billing limits and defaults.
 const (
 	// DefaultNumberMonthlyMicros is the default monthly price of a phone number: $1.15.
 	DefaultNumberMonthlyMicros int64 = 1_150_000
+	// DefaultOutboundMinuteMicros is the default price of one minute of outbound call: $0.014.
+	DefaultOutboundMinuteMicros int64 = 14_000
+	// DefaultInboundMinuteMicros is the default price of one minute of inbound call: $0.0085.
+	DefaultInboundMinuteMicros int64 = 8_500
 	// MinBalanceToProvisionMicros is the balance a prepaid organization needs to provision a
 	// number: $3.00.
 	MinBalanceToProvisionMicros int64 = 3_000_000
@@ -81,11 +86,31 @@ type CreditParams struct {
 
 // Prices are what billable events cost, in micro-dollars.
 type Prices struct {
-	NumberMonthlyMicros int64 // one phone number for one month
+	NumberMonthlyMicros  int64 // one phone number for one month
+	OutboundMinuteMicros int64 // one minute of an outbound call, billed per second
+	InboundMinuteMicros  int64 // one minute of an inbound call, billed per second
 }
 
 // DefaultPrices are the prices when the operator sets none.
-var DefaultPrices = Prices{NumberMonthlyMicros: DefaultNumberMonthlyMicros}
+var DefaultPrices = Prices{NumberMonthlyMicros: DefaultNumberMonthlyMicros,
+	OutboundMinuteMicros: DefaultOutboundMinuteMicros, InboundMinuteMicros: DefaultInboundMinuteMicros}
+
+// MinuteMicros is the per-minute price of a call in direction d.
+func (p Prices) MinuteMicros(d CallDirection) int64 {
+	if d == CallInbound {
+		return p.InboundMinuteMicros
+	}
+	return p.OutboundMinuteMicros
+}
+
+// CallCostMicros is the price of seconds of call at minuteMicros a minute, billed per second
+// and rounded up to the next micro-dollar.
+func CallCostMicros(seconds, minuteMicros int64) int64 {
+	if seconds <= 0 || minuteMicros <= 0 {
+		return 0
+	}
+	return (seconds*minuteMicros + 59) / 60
+}
 
 // BillingService reads balances and ledgers and credits organizations.
 type BillingService interface {

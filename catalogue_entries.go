@@ -42,6 +42,15 @@ const (
 
 	CodePhoneNumberNotFound  Code = "phone_number_not_found"
 	CodeOrganizationNotFound Code = "organization_not_found"
+	CodeCallNotFound         Code = "call_not_found"
+
+	// Calls.
+	CodeDestinationNotAllowed Code = "destination_not_allowed"
+	CodeFromNumberNotOwned    Code = "from_number_not_owned"
+	CodeAgentNoPhone          Code = "agent_no_phone"
+	CodeCallAlreadyEnded      Code = "call_already_ended"
+	CodeCallNotEnded          Code = "call_not_ended"
+	CodeConcurrentCallLimit   Code = "concurrent_call_limit"
 
 	// Billing.
 	CodeInsufficientBalance Code = "insufficient_balance"
@@ -188,6 +197,16 @@ var catalogue = []CatalogEntry{
 		Doc: "Creating organizations and crediting their balances is reserved to the people who run the server. Create an operator " +
 			"key on the server with `dialtone keys create --operator`."},
 
+	{Code: CodeDestinationNotAllowed, Type: TypePermission, Status: 403,
+		Message: "Your organization may not call this number.",
+		Doc: "The number is outside the destinations your telephony configuration allows. " +
+			"`details.reason` says which rule refused it: `country_not_allowed` (its country is not in " +
+			"`allowed_countries`), `prefix_not_allowed` (it starts with none of `allowed_prefixes`) or " +
+			"`premium_rate` (a premium-rate or shared-cost number while `block_premium_rate` is on). " +
+			"Change the rules with `PUT /v1/telephony-config` if the call is intended. Nothing was " +
+			"placed or charged.",
+		Equivalents: []string{"D: 403 (destination not enabled in the telephony configuration)"}},
+
 	// not_found
 	{Code: CodeRouteNotFound, Type: TypeNotFound, Status: 404,
 		Message: "There is no such route.",
@@ -207,6 +226,12 @@ var catalogue = []CatalogEntry{
 			"gone from the API (their calls and messages stay), and another organization's numbers " +
 			"are indistinguishable from missing ones.",
 		Equivalents: []string{"A: PHONE_NUMBER_NOT_FOUND"}},
+	{Code: CodeCallNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such call.",
+		Doc: "No call with this id exists in your organization. Deleted calls are gone from the API " +
+			"(their billing records stay in the ledger), and another organization's calls are " +
+			"indistinguishable from missing ones.",
+		Equivalents: []string{"N: call_not_found"}},
 	{Code: CodeOrganizationNotFound, Type: TypeNotFound, Status: 404,
 		Message: "No such organization.",
 		Doc: "No organization with this id exists. Operator endpoints such as " +
@@ -246,7 +271,41 @@ var catalogue = []CatalogEntry{
 			"The sandbox carrier offers fictional North American numbers (`+1 NPA 555 01XX`) in the " +
 			"US and CA only, 100 per area code."},
 
+	{Code: CodeCallAlreadyEnded, Type: TypeConflict, Status: 409,
+		Message: "This call has already ended.",
+		Doc: "The call reached a final status (`details.status`) before this request, so there is " +
+			"nothing left to hang up. Read the call to see how and when it ended."},
+	{Code: CodeCallNotEnded, Type: TypeConflict, Status: 409,
+		Message: "This call is still going on.",
+		Doc: "A call can be deleted only once it has ended, so that its billing record is final. " +
+			"Hang it up first with `POST /v1/calls/{id}/hangup`, then delete it."},
+
+	// unprocessable
+	{Code: CodeFromNumberNotOwned, Type: TypeUnprocessable, Status: 422,
+		Message: "from_number is not one of this agent's outbound numbers.",
+		Doc: "A call's caller ID must be a live number of your organization, attached to the calling " +
+			"agent, with `outbound_enabled` on. Attach the number to the agent " +
+			"(`PATCH /v1/phone-numbers/{id}` with `agent_id`), enable outbound calls on it, or leave " +
+			"`from_number` out to use the agent's first outbound number. `details.reason` says which " +
+			"condition failed.",
+		Equivalents: []string{"N: from_number_not_owned"}},
+	{Code: CodeAgentNoPhone, Type: TypeUnprocessable, Status: 422,
+		Message: "This agent has no phone number to call from.",
+		Doc: "An outbound call without `from_number` uses the agent's first outbound-enabled number, " +
+			"and this agent has none. Provision one with `POST /v1/phone-numbers` and `agent_id`, or " +
+			"attach an existing number to the agent.",
+		Equivalents: []string{"N: agent_no_phone"}},
+
 	// rate_limit_error
+	{Code: CodeConcurrentCallLimit, Type: TypeRateLimit, Status: 429, Retryable: true,
+		Message: "Too many calls are waiting for a free line.",
+		Doc: "Your organization may have a set number of live calls at once (10 unless the operator " +
+			"changed it with `--max-concurrent-calls`); calls over it wait in `queued` and are dialled " +
+			"in order as lines free up. This error means the waiting queue itself is full (1,000 calls " +
+			"unless changed with `--max-queued-calls`). Nothing was queued. Retry after " +
+			"`Retry-After` seconds, or place calls at the pace they complete. `details` gives the " +
+			"limits.",
+		Equivalents: []string{"N: concurrent_call_limit"}},
 	{Code: CodeRateLimitExceeded, Type: TypeRateLimit, Status: 429, Retryable: true,
 		Message: "Too many requests for this API key.",
 		Doc: "Each API key may make a set number of reads and writes per minute (600 and 120 unless the " +

@@ -53,9 +53,12 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 
 	voices := sandbox.Voices{}
 	svc := core.New(st, voices, core.Options{
-		Carriers:         []dialtone.NumberCarrier{sandboxcarrier.Carrier{}},
+		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
-		Prices:           dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros},
+		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
+			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros},
+		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
+			TimeScale: cfg.SandboxTimeScale, Logger: log},
 	})
 	key, created, err := svc.Organizations.Bootstrap(ctx)
 	if err != nil {
@@ -93,6 +96,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go sweepIdempotency(ctx, svc.Idempotency, log)
+	dispatch, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); svc.Calls.Run(dispatch) }()
+	defer func() { stopDispatch(); <-dispatched }()
 	select {
 	case err := <-errc:
 		return err

@@ -133,6 +133,32 @@ func TestEveryErrorCode(t *testing.T) {
 		covered[dialtone.CodeRateLimitExceeded] = true
 	})
 
+	t.Run("calls", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{TimeScale: 0.01, MaxQueuedCalls: 1, MaxConcurrentCalls: 1, WritesPerMinute: 1000})
+		agent, _, number := callSetup(t, env, env.Admin, "")
+		lonely := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"No number"}`).JSON["id"].(string)
+		post := func(body string) resp { return call(t, env, "POST", "/v1/calls", env.Admin, body) }
+		wantError(t, env, post(`{"agent_id":"`+lonely+`","to_number":"+12125550100"}`), dialtone.CodeAgentNoPhone, "agent_id")
+		wantError(t, env, post(`{"agent_id":"`+lonely+`","to_number":"+12125550100","from_number":"`+number+`"}`), dialtone.CodeFromNumberNotOwned, "from_number")
+		wantError(t, env, post(`{"agent_id":"`+agent+`","to_number":"+19002345678"}`), dialtone.CodeDestinationNotAllowed, "to_number")
+		wantError(t, env, call(t, env, "GET", "/v1/calls/call_nope", env.Admin, ""), dialtone.CodeCallNotFound, "")
+
+		failed := placeCall(t, env, env.Admin, agent, "+12125550113", "")
+		waitCall(t, env, env.Admin, failed, ended)
+		wantError(t, env, call(t, env, "POST", "/v1/calls/"+failed+"/hangup", env.Admin, ""), dialtone.CodeCallAlreadyEnded, "")
+
+		live := placeCall(t, env, env.Admin, agent, "+12125550100", "")
+		waitCall(t, env, env.Admin, live, status(dialtone.CallInProgress))
+		wantError(t, env, call(t, env, "DELETE", "/v1/calls/"+live, env.Admin, ""), dialtone.CodeCallNotEnded, "")
+		// The one line is busy: one call may wait, the next is refused.
+		placeCall(t, env, env.Admin, agent, "+12125550100", "")
+		wantError(t, env, post(`{"agent_id":"`+agent+`","to_number":"+12125550100"}`), dialtone.CodeConcurrentCallLimit, "")
+		for _, code := range []dialtone.Code{dialtone.CodeAgentNoPhone, dialtone.CodeFromNumberNotOwned, dialtone.CodeDestinationNotAllowed,
+			dialtone.CodeCallNotFound, dialtone.CodeCallAlreadyEnded, dialtone.CodeCallNotEnded, dialtone.CodeConcurrentCallLimit} {
+			covered[code] = true
+		}
+	})
+
 	t.Run("number limit", func(t *testing.T) {
 		env := apitest.Start(t, "sqlite", apitest.Options{MaxNumbersPerOrg: 1})
 		mustStatus(t, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), 201)

@@ -59,7 +59,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		}
 		details["fields"] = e.Fields
 	}
-	if entry.Type == dialtone.TypeServiceUnavailable || entry.Code == dialtone.CodeIdempotencyKeyInUse {
+	if entry.Type == dialtone.TypeServiceUnavailable || entry.Type == dialtone.TypeRateLimit || entry.Code == dialtone.CodeIdempotencyKeyInUse {
 		if w.Header().Get("Retry-After") == "" {
 			w.Header().Set("Retry-After", "1")
 		}

@@ -69,6 +69,14 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "PATCH", Path: "/v1/phone-numbers/{id}", Operation: "updatePhoneNumber", Summary: "Attach, detach or configure a phone number", Tag: "Phone numbers", Role: write, Request: dialtone.PhoneNumberUpdateParams{}, Response: dialtone.PhoneNumber{}}, s.updatePhoneNumber),
 		r(Route{Method: "DELETE", Path: "/v1/phone-numbers/{id}", Operation: "releasePhoneNumber", Summary: "Release a phone number back to its carrier", Tag: "Phone numbers", Role: write, Response: dialtone.Deleted{}}, s.releasePhoneNumber),
 
+		r(Route{Method: "GET", Path: "/v1/calls", Operation: "listCalls", Summary: "List calls", Tag: "Calls", Role: read, Query: append(listQuery, "agent_id", "status", "direction", "phone_number_id", "created_after", "created_before"), Response: dialtone.List[dialtone.Call]{}}, s.listCalls),
+		r(Route{Method: "POST", Path: "/v1/calls", Operation: "createCall", Summary: "Place an outbound call (it waits in queued for a free line)", Tag: "Calls", Role: write, Request: dialtone.CallParams{}, Response: dialtone.Call{}, Status: 201}, s.createCall),
+		r(Route{Method: "GET", Path: "/v1/calls/{id}", Operation: "getCall", Summary: "Retrieve a call", Tag: "Calls", Role: read, Response: dialtone.Call{}}, s.getCall),
+		r(Route{Method: "POST", Path: "/v1/calls/{id}/hangup", Operation: "hangupCall", Summary: "Hang up (or cancel) a call", Tag: "Calls", Role: write, Request: struct{}{}, Response: dialtone.Call{}}, s.hangupCall),
+		r(Route{Method: "DELETE", Path: "/v1/calls/{id}", Operation: "deleteCall", Summary: "Erase an ended call's content (its billing record stays)", Tag: "Calls", Role: write, Response: dialtone.Deleted{}}, s.deleteCall),
+		r(Route{Method: "POST", Path: "/v1/sandbox/calls", Operation: "createSandboxCall", Summary: "Make a simulated person call one of your sandbox numbers", Tag: "Sandbox", Role: write, Request: dialtone.SandboxCallParams{}, Response: dialtone.Call{}, Status: 201}, s.createSandboxCall),
+		r(Route{Method: "GET", Path: "/v1/usage", Operation: "getUsage", Summary: "Calls, minutes and cost over a period, by day or by agent", Tag: "Billing", Role: read, Query: []string{"from", "to", "group_by"}, Response: dialtone.Usage{}}, s.getUsage),
+
 		r(Route{Method: "GET", Path: "/v1/telephony-config", Operation: "getTelephonyConfig", Summary: "The destinations calls may reach", Tag: "Destinations", Role: read, Response: dialtone.TelephonyConfig{}}, s.getTelephonyConfig),
 		r(Route{Method: "PUT", Path: "/v1/telephony-config", Operation: "replaceTelephonyConfig", Summary: "Replace the destinations calls may reach (absent fields take their defaults)", Tag: "Destinations", Role: write, Request: dialtone.TelephonyConfigParams{}, Response: dialtone.TelephonyConfig{}}, s.putTelephonyConfig),
 

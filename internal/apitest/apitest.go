@@ -33,6 +33,12 @@ type Options struct {
 	IdempotencyWait                 time.Duration
 	MaxNumbersPerOrg                int
 	Prices                          dialtone.Prices
+	// MaxConcurrentCalls and MaxQueuedCalls cap each organization's calls.
+	MaxConcurrentCalls, MaxQueuedCalls int
+	// TimeScale compresses the time of simulated calls and of call timers; 0 means 1.
+	TimeScale float64
+	// NoDispatch leaves queued calls in the queue: the dispatcher does not run.
+	NoDispatch bool
 }
 
 // Start runs the server over a fresh database of dialect ("sqlite" or "postgres"); it stops
@@ -43,10 +49,18 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	voices := sandbox.Voices{}
 	svc := core.New(st, voices, core.Options{
 		IdempotencyWait:  opts.IdempotencyWait,
-		Carriers:         []dialtone.NumberCarrier{carrier.Carrier{}},
+		Carriers:         []dialtone.Carrier{&carrier.Carrier{TimeScale: opts.TimeScale}},
 		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,
 		Prices:           opts.Prices,
+		Calls: core.CallOptions{MaxConcurrent: opts.MaxConcurrentCalls, MaxQueued: opts.MaxQueuedCalls,
+			TimeScale: opts.TimeScale},
 	})
+	if !opts.NoDispatch {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); svc.Calls.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
 	key, ok, err := svc.Organizations.Bootstrap(context.Background())
 	if err != nil || !ok {
 		t.Fatalf("bootstrap: ok=%v err=%v", ok, err)

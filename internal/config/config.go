@@ -26,6 +26,18 @@ type Config struct {
 	// PriceNumberMonthlyMicros is the monthly price of a phone number in micro-dollars;
 	// DIALTONE_PRICE_NUMBER_MONTHLY_MICROS.
 	PriceNumberMonthlyMicros int64
+	// MaxConcurrentCalls caps each organization's live calls; DIALTONE_MAX_CONCURRENT_CALLS.
+	MaxConcurrentCalls int
+	// MaxQueuedCalls caps each organization's calls waiting for a line;
+	// DIALTONE_MAX_QUEUED_CALLS.
+	MaxQueuedCalls int
+	// PriceOutboundMinuteMicros and PriceInboundMinuteMicros are per-minute call prices in
+	// micro-dollars, billed per second; DIALTONE_PRICE_OUTBOUND_MINUTE_MICROS,
+	// DIALTONE_PRICE_INBOUND_MINUTE_MICROS.
+	PriceOutboundMinuteMicros, PriceInboundMinuteMicros int64
+	// SandboxTimeScale multiplies the delays of simulated sandbox calls and of call timers;
+	// DIALTONE_SANDBOX_TIME_SCALE.
+	SandboxTimeScale float64
 }
 
 // Setting documents one configuration option; Settings lists them for help and docs.
@@ -45,6 +57,11 @@ func Settings() []Setting {
 		{"log-format", "DIALTONE_LOG_FORMAT", "text", "log format: text or json"},
 		{"max-numbers-per-org", "DIALTONE_MAX_NUMBERS_PER_ORG", "10", "phone numbers each organization may hold"},
 		{"price-number-monthly-micros", "DIALTONE_PRICE_NUMBER_MONTHLY_MICROS", "1150000", "monthly price of a phone number in micro-dollars (1150000 = $1.15), charged when it is provisioned"},
+		{"price-outbound-minute-micros", "DIALTONE_PRICE_OUTBOUND_MINUTE_MICROS", "14000", "price of one minute of outbound call in micro-dollars (14000 = $0.014), billed per second from answer"},
+		{"price-inbound-minute-micros", "DIALTONE_PRICE_INBOUND_MINUTE_MICROS", "8500", "price of one minute of inbound call in micro-dollars (8500 = $0.0085), billed per second from answer"},
+		{"max-concurrent-calls", "DIALTONE_MAX_CONCURRENT_CALLS", "10", "live calls (inbound and outbound) each organization may have at once, across every server sharing the database"},
+		{"max-queued-calls", "DIALTONE_MAX_QUEUED_CALLS", "1000", "outbound calls each organization may have waiting for a free line"},
+		{"sandbox-time-scale", "DIALTONE_SANDBOX_TIME_SCALE", "1", "multiplies every delay of simulated sandbox calls and call timers (0.1 runs them ten times faster); for tests and demos"},
 	}
 }
 
@@ -77,6 +94,16 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.IntVar(&c.MaxNumbersPerOrg, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "price-number-monthly-micros":
 			fs.Int64Var(&c.PriceNumberMonthlyMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
+		case "price-outbound-minute-micros":
+			fs.Int64Var(&c.PriceOutboundMinuteMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
+		case "price-inbound-minute-micros":
+			fs.Int64Var(&c.PriceInboundMinuteMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
+		case "max-concurrent-calls":
+			fs.IntVar(&c.MaxConcurrentCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "max-queued-calls":
+			fs.IntVar(&c.MaxQueuedCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "sandbox-time-scale":
+			fs.Float64Var(&c.SandboxTimeScale, s.Flag, envFloat(s.Env, s.Default), usage(s))
 		case "log-format":
 			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
 		}
@@ -100,6 +127,15 @@ func envInt(name, def string) int {
 		return -1
 	}
 	return n
+}
+
+// envFloat is like envInt for a decimal number; -1 when it does not parse.
+func envFloat(name, def string) float64 {
+	f, err := strconv.ParseFloat(envOr(name, def), 64)
+	if err != nil {
+		return -1
+	}
+	return f
 }
 
 // ValidateStorage checks the database settings.
@@ -134,8 +170,22 @@ func (c *Config) Validate() error {
 	if c.MaxNumbersPerOrg < 1 {
 		return fmt.Errorf("--max-numbers-per-org must be a positive integer")
 	}
-	if c.PriceNumberMonthlyMicros < 1 {
-		return fmt.Errorf("--price-number-monthly-micros must be a positive integer")
+	for _, v := range []struct {
+		flag string
+		n    int64
+	}{
+		{"price-number-monthly-micros", c.PriceNumberMonthlyMicros},
+		{"price-outbound-minute-micros", c.PriceOutboundMinuteMicros},
+		{"price-inbound-minute-micros", c.PriceInboundMinuteMicros},
+		{"max-concurrent-calls", int64(c.MaxConcurrentCalls)},
+		{"max-queued-calls", int64(c.MaxQueuedCalls)},
+	} {
+		if v.n < 1 {
+			return fmt.Errorf("--%s must be a positive integer", v.flag)
+		}
+	}
+	if !(c.SandboxTimeScale > 0 && c.SandboxTimeScale <= 1) {
+		return fmt.Errorf("--sandbox-time-scale must be greater than 0 and at most 1, not %v", c.SandboxTimeScale)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)

@@ -17,7 +17,9 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:1234" || c.WritesPerMinute != 7 || c.ReadsPerMinute != 600 || c.DataDir != "./dialtone-data" || c.DatabaseURL != "" ||
-		c.PriceNumberMonthlyMicros != 1_150_000 {
+		c.PriceNumberMonthlyMicros != 1_150_000 || c.PriceOutboundMinuteMicros != 14_000 ||
+		c.PriceInboundMinuteMicros != 8_500 || c.MaxConcurrentCalls != 10 || c.MaxQueuedCalls != 1000 ||
+		c.SandboxTimeScale != 1 {
 		t.Fatalf("%+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -26,7 +28,8 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 }
 
 func TestValidateNamesTheBadSetting(t *testing.T) {
-	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1}
+	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1,
+		PriceOutboundMinuteMicros: 1, PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1}
 	for flag, mutate := range map[string]func(*Config){
 		"--addr":                         func(c *Config) { c.Addr = "8080" },
 		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
@@ -37,6 +40,11 @@ func TestValidateNamesTheBadSetting(t *testing.T) {
 		"--max-numbers-per-org":          func(c *Config) { c.MaxNumbersPerOrg = 0 },
 		"--public-url":                   func(c *Config) { c.PublicURL = "example.com" },
 		"--price-number-monthly-micros":  func(c *Config) { c.PriceNumberMonthlyMicros = 0 },
+		"--price-outbound-minute-micros": func(c *Config) { c.PriceOutboundMinuteMicros = 0 },
+		"--price-inbound-minute-micros":  func(c *Config) { c.PriceInboundMinuteMicros = -5 },
+		"--max-concurrent-calls":         func(c *Config) { c.MaxConcurrentCalls = 0 },
+		"--max-queued-calls":             func(c *Config) { c.MaxQueuedCalls = 0 },
+		"--sandbox-time-scale":           func(c *Config) { c.SandboxTimeScale = 2 },
 	} {
 		c := good
 		mutate(&c)

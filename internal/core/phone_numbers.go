@@ -83,7 +83,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 		return dialtone.PhoneNumber{}, fe.Err()
 	}
 	if params.AgentID.HasValue() {
-		if err := s.agentExists(ctx, p.OrganizationID, params.AgentID.Value); err != nil {
+		if _, err := liveAgent(ctx, s.store, p.OrganizationID, params.AgentID.Value); err != nil {
 			return dialtone.PhoneNumber{}, err
 		}
 	}
@@ -196,7 +196,7 @@ func (s *PhoneNumbers) Update(ctx context.Context, p dialtone.Principal, id stri
 		return dialtone.PhoneNumber{}, fe.Err()
 	}
 	if params.AgentID.HasValue() {
-		if err := s.agentExists(ctx, p.OrganizationID, params.AgentID.Value); err != nil {
+		if _, err := liveAgent(ctx, s.store, p.OrganizationID, params.AgentID.Value); err != nil {
 			return dialtone.PhoneNumber{}, err
 		}
 	}
@@ -239,12 +239,13 @@ func (s *PhoneNumbers) Delete(ctx context.Context, p dialtone.Principal, id stri
 	return nil
 }
 
-func (s *PhoneNumbers) agentExists(ctx context.Context, orgID, agentID string) error {
-	_, err := s.store.GetAgent(ctx, orgID, agentID)
+// liveAgent returns orgID's live agent agentID, or agent_not_found with param agent_id.
+func liveAgent(ctx context.Context, store Store, orgID, agentID string) (dialtone.Agent, error) {
+	a, err := store.GetAgent(ctx, orgID, agentID)
 	if errors.Is(err, ErrNotFound) {
-		return dialtone.Errorf(dialtone.CodeAgentNotFound, "No agent %s in your organization.", agentID).WithParam("agent_id")
+		return dialtone.Agent{}, dialtone.Errorf(dialtone.CodeAgentNotFound, "No agent %s in your organization.", agentID).WithParam("agent_id")
 	}
-	return storeError(err, dialtone.CodeAgentNotFound)
+	return a, storeError(err, dialtone.CodeAgentNotFound)
 }
 
 // or returns o's value when it holds one, def otherwise.

@@ -17,6 +17,8 @@ type Services struct {
 	PhoneNumbers     *PhoneNumbers
 	TelephonyConfigs *TelephonyConfigs
 	Billing          *Billing
+	Calls            *Calls
+	Usage            *Usage
 	Idempotency      *Idempotency
 	Health           *Health
 }
@@ -31,9 +33,11 @@ type Options struct {
 	// IdempotencyWait is how long a request waits for an in-flight request with the same
 	// Idempotency-Key before answering idempotency_key_in_use; default 10 s.
 	IdempotencyWait time.Duration
-	// Carriers are the carriers numbers can be provisioned from; requests that name none use
-	// "sandbox".
-	Carriers []dialtone.NumberCarrier
+	// Carriers are the carriers numbers are provisioned from and calls placed through;
+	// requests that name none use "sandbox".
+	Carriers []dialtone.Carrier
+	// Calls configure the call service.
+	Calls CallOptions
 	// MaxNumbersPerOrg caps the phone numbers one organization holds; default 10.
 	MaxNumbersPerOrg int
 	// Prices are what billable events cost; a zero price means its default
@@ -45,14 +49,28 @@ type Options struct {
 func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	clock := clock(opt.Now)
 	keys := &Keys{store: store, now: clock}
-	prices := dialtone.Prices{NumberMonthlyMicros: cmp.Or(opt.Prices.NumberMonthlyMicros, dialtone.DefaultPrices.NumberMonthlyMicros)}
+	def := dialtone.DefaultPrices
+	prices := dialtone.Prices{
+		NumberMonthlyMicros:  cmp.Or(opt.Prices.NumberMonthlyMicros, def.NumberMonthlyMicros),
+		OutboundMinuteMicros: cmp.Or(opt.Prices.OutboundMinuteMicros, def.OutboundMinuteMicros),
+		InboundMinuteMicros:  cmp.Or(opt.Prices.InboundMinuteMicros, def.InboundMinuteMicros),
+	}
+	numberCarriers := make([]dialtone.NumberCarrier, 0, len(opt.Carriers))
+	callCarriers := make(map[string]dialtone.CallCarrier, len(opt.Carriers))
+	for _, c := range opt.Carriers {
+		numberCarriers = append(numberCarriers, c)
+		callCarriers[c.Name()] = c
+	}
+	telephony := &TelephonyConfigs{store: store, now: clock}
 	return &Services{
 		Organizations:    &Organizations{store: store, keys: keys, now: clock},
 		Keys:             keys,
 		Agents:           &Agents{store: store, voices: voices, now: clock},
-		PhoneNumbers:     &PhoneNumbers{store: store, carriers: opt.Carriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
-		TelephonyConfigs: &TelephonyConfigs{store: store, now: clock},
+		PhoneNumbers:     &PhoneNumbers{store: store, carriers: numberCarriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
+		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},
+		Calls:            newCalls(store, telephony, callCarriers, prices, opt.Calls, clock),
+		Usage:            &Usage{store: store, now: clock},
 		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
 		Health:           &Health{store: store},
 	}

@@ -20,7 +20,30 @@ var (
 	// ErrInsufficientBalance: InsertPhoneNumber with a charge, for a prepaid organization
 	// whose balance is below the charge's minimum.
 	ErrInsufficientBalance = errors.New("insufficient balance")
+	// ErrCallNotEnded: DeleteCall of a call that has not reached a terminal status.
+	ErrCallNotEnded = errors.New("call not ended")
 )
+
+// CallEffects is what one change of a call stores with it, in the same transaction: the
+// events that tell of the change and, when it ends a billable call, its charge.
+type CallEffects struct {
+	Events []dialtone.Event
+	Charge *dialtone.LedgerEntry
+}
+
+// CallCounts are an organization's calls that hold a concurrency slot (dialing, ringing,
+// in_progress) and that wait for one (queued).
+type CallCounts struct {
+	Live, Queued int
+}
+
+// UsageGroup is one group of GET /v1/usage: ended calls of one day or one agent.
+type UsageGroup struct {
+	Key             string // "2026-11-23", or an agt_ id ("" for calls without an agent)
+	Calls           int64
+	DurationSeconds int64
+	CostMicros      int64
+}
 
 // Charge is a ledger entry stored in the same transaction as what it pays for. A prepaid
 // organization must hold at least MinBalanceMicros before the charge, else nothing is stored;
@@ -98,6 +121,9 @@ type Store interface {
 	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *Charge) error
 	// GetPhoneNumber returns a live (not released) number of orgID, or ErrNotFound.
 	GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error)
+	// GetPhoneNumberByNumber returns orgID's live number whose E.164 number is number, or
+	// ErrNotFound.
+	GetPhoneNumberByNumber(ctx context.Context, orgID, number string) (dialtone.PhoneNumber, error)
 	// ListPhoneNumbers returns a page of orgID's live numbers, newest first, and whether more
 	// follow; ErrBadCursor for an unknown cursor.
 	ListPhoneNumbers(ctx context.Context, orgID string, f dialtone.PhoneNumberFilter, lp dialtone.ListParams) ([]dialtone.PhoneNumber, bool, error)
@@ -123,6 +149,46 @@ type Store interface {
 	// ListLedgerEntries returns a page of orgID's ledger, newest first, and whether more
 	// follow; ErrBadCursor for an unknown cursor.
 	ListLedgerEntries(ctx context.Context, orgID string, lp dialtone.ListParams) ([]dialtone.LedgerEntry, bool, error)
+
+	// InsertCall stores a new call of orgID with its events. In one transaction that excludes
+	// every other InsertCall and ClaimCall of the organization (PostgreSQL: the organization
+	// row is locked; SQLite: write transactions are serialised), it counts the organization's
+	// calls and asks decide for the call to store given those counts; an error from decide
+	// stores nothing and is returned as is. It returns the call as stored.
+	InsertCall(ctx context.Context, orgID string, decide func(CallCounts) (dialtone.Call, CallEffects, error)) (dialtone.Call, error)
+	// ClaimCall takes orgID's oldest queued call out of the queue. In one transaction that
+	// excludes every other InsertCall and ClaimCall of the organization, it counts the
+	// organization's calls, reads the oldest queued one and asks claim what it becomes; when
+	// claim returns false (or nothing is queued) nothing changes and ClaimCall returns false.
+	// Only Status, DialedAt, EndedAt, EndedReason and UpdatedAt of the claimed call are
+	// stored, with its effects.
+	ClaimCall(ctx context.Context, orgID string, claim func(CallCounts, *dialtone.Call) (CallEffects, bool)) (dialtone.Call, bool, error)
+	// UpdateCall loads call id (of any organization; deleted calls too), lets mutate change
+	// it, and stores the result with its effects, all in one transaction that excludes
+	// concurrent updates of the call. An error from mutate aborts the update and is returned
+	// as is. Every field but ID, OrganizationID, Direction, numbers, Carrier and CreatedAt is
+	// stored. ErrNotFound.
+	UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (CallEffects, error)) (dialtone.Call, error)
+	// GetCall returns a call of orgID that is not deleted, or ErrNotFound.
+	GetCall(ctx context.Context, orgID, id string) (dialtone.Call, error)
+	// CallOrganization returns the organization of call id (deleted calls too), or ErrNotFound.
+	CallOrganization(ctx context.Context, id string) (string, error)
+	// ListCalls returns a page of orgID's calls that are not deleted, newest first, and
+	// whether more follow; ErrBadCursor for an unknown cursor.
+	ListCalls(ctx context.Context, orgID string, f dialtone.CallFilter, lp dialtone.ListParams) ([]dialtone.Call, bool, error)
+	// DeleteCall erases the content of orgID's ended call id (instructions, variables,
+	// metadata) and marks it deleted at t; its billing fields and ledger entries stay.
+	// ErrNotFound, or ErrCallNotEnded with nothing changed.
+	DeleteCall(ctx context.Context, orgID, id string, t time.Time) error
+	// QueuedOrganizations returns the organizations that have queued calls.
+	QueuedOrganizations(ctx context.Context) ([]string, error)
+	// CallsInProgress returns orgID's answered calls that have not ended.
+	CallsInProgress(ctx context.Context, orgID string) ([]dialtone.Call, error)
+	// CallUsage sums orgID's calls that ended in [from, to), grouped by the UTC day they
+	// ended ("day") or by agent ("agent"), in ascending key order.
+	CallUsage(ctx context.Context, orgID string, from, to time.Time, groupBy string) ([]UsageGroup, error)
+	// ListEvents returns orgID's events about object objectID, oldest first.
+	ListObjectEvents(ctx context.Context, orgID, objectID string) ([]dialtone.Event, error)
 
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
 	// existing one was created before expiredBefore, it stores rec (in flight) and returns it

@@ -33,3 +33,13 @@ func (d dialect) lockRow() string {
 	}
 	return ""
 }
+
+// utcDay is an SQL expression for the UTC date ("2006-01-02") of the timestamp column col.
+// SQLite stores timestamps as text in UTC (see dbTime), whose first ten characters are the
+// date.
+func (d dialect) utcDay(col string) string {
+	if d == dialectPostgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return "substr(" + col + ", 1, 10)"
+}

@@ -197,6 +197,20 @@ func (s *Store) GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.
 	return n, nil
 }
 
+// GetPhoneNumberByNumber returns orgID's live number whose E.164 number is number, or
+// core.ErrNotFound.
+func (s *Store) GetPhoneNumberByNumber(ctx context.Context, orgID, number string) (dialtone.PhoneNumber, error) {
+	n, err := scanPhoneNumber(s.reader.QueryRowContext(ctx, `SELECT `+phoneNumberColumns+
+		` FROM phone_numbers WHERE number = $1 AND organization_id = $2 AND released_at IS NULL`, number, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.PhoneNumber{}, core.ErrNotFound
+	}
+	if err != nil {
+		return dialtone.PhoneNumber{}, fmt.Errorf("get phone number by number: %w", err)
+	}
+	return n, nil
+}
+
 // ListPhoneNumbers returns a page of orgID's live numbers matching f, newest first, and
 // whether more follow. A cursor must name a live number of orgID (it need not match f), else
 // core.ErrBadCursor. See listPage for the paging rules.

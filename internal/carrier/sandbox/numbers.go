@@ -10,15 +10,25 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/dialtonehq/dialtone"
 )
 
-// Carrier is the sandbox carrier. Its zero value is ready to use; it keeps no state of its own,
-// since the store's uniqueness of live numbers decides which numbers are taken.
-type Carrier struct{}
+// Carrier is the sandbox carrier. Its zero value is ready to use, at real-time speed. It keeps
+// no state about numbers (the store's uniqueness of live numbers decides which are taken),
+// only the calls it is simulating.
+type Carrier struct {
+	// TimeScale multiplies every delay of a simulated call (dialling, ringing, the ring
+	// timeout, voicemail greetings, hang-ups); 0 means 1. Tests set a small scale to run call
+	// scenarios fast.
+	TimeScale float64
 
-var _ dialtone.NumberCarrier = Carrier{}
+	mu   sync.Mutex
+	legs map[string]context.CancelFunc // calls being simulated, by call id
+}
+
+var _ dialtone.Carrier = (*Carrier)(nil)
 
 // areaCodes are the area codes the sandbox offers numbers in, by country.
 func areaCodes(country string) []string {
@@ -33,12 +43,12 @@ func areaCodes(country string) []string {
 }
 
 // Name returns "sandbox".
-func (Carrier) Name() string { return "sandbox" }
+func (*Carrier) Name() string { return "sandbox" }
 
 // Candidates returns the fictional numbers of req's area code (all 100, shuffled) or, without
 // one, of every area code of req's country (shuffled). Countries other than US and CA, and area
 // codes the sandbox does not serve, have none.
-func (Carrier) Candidates(_ context.Context, req dialtone.NumberRequest) ([]string, error) {
+func (*Carrier) Candidates(_ context.Context, req dialtone.NumberRequest) ([]string, error) {
 	codes := areaCodes(req.Country)
 	if req.AreaCode != "" {
 		if !slices.Contains(codes, req.AreaCode) {
@@ -57,9 +67,9 @@ func (Carrier) Candidates(_ context.Context, req dialtone.NumberRequest) ([]stri
 }
 
 // Provision takes a number; sandbox numbers carry voice and SMS.
-func (Carrier) Provision(context.Context, string) (dialtone.PhoneNumberCapabilities, error) {
+func (*Carrier) Provision(context.Context, string) (dialtone.PhoneNumberCapabilities, error) {
 	return dialtone.PhoneNumberCapabilities{Voice: true, SMS: true}, nil
 }
 
 // Release gives a number back; the sandbox has nothing to undo.
-func (Carrier) Release(context.Context, string) error { return nil }
+func (*Carrier) Release(context.Context, string) error { return nil }

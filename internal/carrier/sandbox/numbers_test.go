@@ -11,7 +11,7 @@ import (
 
 func TestEverySandboxNumberIsAValidFictionalNumber(t *testing.T) {
 	for _, country := range []string{"US", "CA"} {
-		nums, err := Carrier{}.Candidates(context.Background(), dialtone.NumberRequest{Country: country})
+		nums, err := (&Carrier{}).Candidates(context.Background(), dialtone.NumberRequest{Country: country})
 		if err != nil || len(nums) != 100*len(areaCodes(country)) {
 			t.Fatalf("%s: %d numbers, %v", country, len(nums), err)
 		}
@@ -25,7 +25,7 @@ func TestEverySandboxNumberIsAValidFictionalNumber(t *testing.T) {
 }
 
 func TestCandidatesByAreaCode(t *testing.T) {
-	c := Carrier{}
+	c := &Carrier{}
 	nums, _ := c.Candidates(context.Background(), dialtone.NumberRequest{Country: "US", AreaCode: "415"})
 	if len(nums) != 100 || nums[0][:5] != "+1415" {
 		t.Fatalf("415: %d %v", len(nums), nums[:1])

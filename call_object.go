@@ -1,0 +1,117 @@
+package dialtone
+
+import (
+	"context"
+	"time"
+)
+
+// PrefixCall is the id prefix of calls.
+const PrefixCall = "call"
+
+// Call limits.
+const (
+	// MaxCallInstructionsLen caps a call's instructions, layered on the agent's prompt.
+	MaxCallInstructionsLen = 8000
+	// DefaultMaxConcurrentCalls is the default cap on an organization's live calls.
+	DefaultMaxConcurrentCalls = 10
+	// DefaultMaxQueuedCalls is the default cap on an organization's calls waiting in queued.
+	DefaultMaxQueuedCalls = 1000
+)
+
+// CallDirection says who placed a call.
+type CallDirection string
+
+// The call directions.
+const (
+	CallInbound  CallDirection = "inbound"  // someone called one of the organization's numbers
+	CallOutbound CallDirection = "outbound" // the organization's agent called out
+)
+
+// AnsweredBy says what answered an outbound call.
+type AnsweredBy string
+
+// What can answer a call.
+const (
+	AnsweredByHuman   AnsweredBy = "human"
+	AnsweredByMachine AnsweredBy = "machine" // voicemail or an answering machine
+)
+
+// Call is one telephone call, inbound or outbound. Nullable timestamps are nil until the call
+// reaches them: DialedAt when it leaves the queue, StartedAt when it is answered (billing
+// starts there), EndedAt when it reaches a terminal status.
+type Call struct {
+	ID                 string            `json:"id"`
+	Object             string            `json:"object"` // "call"
+	OrganizationID     string            `json:"-"`
+	Direction          CallDirection     `json:"direction"`
+	Status             CallStatus        `json:"status"`
+	AgentID            *string           `json:"agent_id"`        // nil for an inbound call to a number without an agent
+	PhoneNumberID      string            `json:"phone_number_id"` // the organization's number on the call
+	FromNumber         string            `json:"from_number"`
+	ToNumber           string            `json:"to_number"`
+	Carrier            string            `json:"carrier"`
+	Instructions       string            `json:"instructions"`
+	Variables          map[string]string `json:"variables"`
+	Metadata           map[string]string `json:"metadata"`
+	RingTimeoutSeconds int               `json:"ring_timeout_seconds"`
+	AnsweredBy         *AnsweredBy       `json:"answered_by"`
+	EndedReason        *EndedReason      `json:"ended_reason"`
+	QueuedAt           time.Time         `json:"queued_at"`
+	DialedAt           *time.Time        `json:"dialed_at"`
+	StartedAt          *time.Time        `json:"started_at"`
+	EndedAt            *time.Time        `json:"ended_at"`
+	DurationSeconds    int64             `json:"duration_seconds"` // billable: whole seconds from answer, rounded up
+	Cost               Money             `json:"cost"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
+}
+
+// Live reports whether the call holds one of its organization's concurrency slots: it has
+// left the queue and not yet ended.
+func (c Call) Live() bool {
+	return c.Status == CallDialing || c.Status == CallRinging || c.Status == CallInProgress
+}
+
+// Ended reports whether the call reached a terminal status.
+func (c Call) Ended() bool { return CallStates().Terminal(c.Status) }
+
+// CallParams place an outbound call.
+type CallParams struct {
+	AgentID            Optional[string]            `json:"agent_id,omitzero"`
+	ToNumber           Optional[string]            `json:"to_number,omitzero"`
+	FromNumber         Optional[string]            `json:"from_number,omitzero"`
+	Instructions       Optional[string]            `json:"instructions,omitzero"`
+	Variables          Optional[map[string]string] `json:"variables,omitzero"`
+	Metadata           Optional[map[string]string] `json:"metadata,omitzero"`
+	RingTimeoutSeconds Optional[int]               `json:"ring_timeout_seconds,omitzero"`
+}
+
+// SandboxCallParams make a simulated person call one of the organization's numbers.
+type SandboxCallParams struct {
+	From Optional[string] `json:"from,omitzero"`
+	To   Optional[string] `json:"to,omitzero"`
+}
+
+// CallFilter narrows a call list; zero fields match everything.
+type CallFilter struct {
+	AgentID       string
+	Status        CallStatus
+	Direction     CallDirection
+	PhoneNumberID string
+	CreatedAfter  time.Time // exclusive
+	CreatedBefore time.Time // exclusive
+}
+
+// CallService places, lists and ends calls.
+type CallService interface {
+	// Create queues an outbound call and returns it in status queued.
+	Create(ctx context.Context, p Principal, params CallParams) (Call, error)
+	// Get returns one call of p's organization.
+	Get(ctx context.Context, p Principal, id string) (Call, error)
+	// List returns a page of p's organization's calls, newest first.
+	List(ctx context.Context, p Principal, f CallFilter, lp ListParams) (List[Call], error)
+	// Hangup ends a call that has not ended and returns it as it ended.
+	Hangup(ctx context.Context, p Principal, id string) (Call, error)
+	// Delete erases an ended call's content, keeping its billing record.
+	Delete(ctx context.Context, p Principal, id string) error
+}

@@ -1,0 +1,166 @@
+package core
+
+import (
+	"context"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// pollInterval is how often the dispatcher looks for queued calls and checks prepaid
+// balances without being woken: it picks up calls queued by other processes sharing the
+// database, and lines they free.
+const pollInterval = 200 * time.Millisecond
+
+// Run dispatches queued calls and watches prepaid balances until ctx ends. Every process
+// that serves the API runs it; the database decides which process dials each call. ctx also
+// bounds the carriers' work on the calls this process places.
+func (s *Calls) Run(ctx context.Context) {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.mu.Unlock()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		s.dispatch(ctx)
+		s.enforceBalances(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		case <-tick.C:
+		}
+	}
+}
+
+// wake makes the dispatcher look at the queues now.
+func (s *Calls) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch dials queued calls, oldest first in each organization, while the organization has
+// free lines.
+func (s *Calls) dispatch(ctx context.Context) {
+	orgs, err := s.store.QueuedOrganizations(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "list queued calls", "error", err)
+		}
+		return
+	}
+	for _, org := range orgs {
+		for ctx.Err() == nil {
+			c, ok, err := s.store.ClaimCall(ctx, org, func(n CallCounts, c *dialtone.Call) (CallEffects, bool) {
+				if n.Live >= s.maxLive {
+					return CallEffects{}, false
+				}
+				fx, err := s.transition(c, dialtone.CallDialing, "", s.now())
+				return fx, err == nil
+			})
+			if err != nil {
+				s.log.ErrorContext(ctx, "claim queued call", "organization_id", org, "error", err)
+			}
+			if err != nil || !ok {
+				break
+			}
+			s.dial(ctx, c)
+		}
+	}
+}
+
+// dial hands a call that just left the queue to its number's carrier; a carrier that is not
+// configured or refuses the call fails it with carrier_error.
+func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
+	carrier := s.carriers[c.Carrier]
+	if carrier == nil {
+		s.log.ErrorContext(ctx, "dial: carrier not configured", "call_id", c.ID, "carrier", c.Carrier)
+		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
+		return
+	}
+	s.track(c, carrier)
+	req := dialtone.DialRequest{CallID: c.ID, From: c.FromNumber, To: c.ToNumber,
+		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second}
+	if err := carrier.Dial(ctx, req, s); err != nil {
+		s.log.WarnContext(ctx, "dial refused by carrier", "call_id", c.ID, "carrier", c.Carrier, "error", err)
+		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
+	}
+}
+
+// enforceBalances ends, with balance_exhausted, the answered calls this process holds for
+// each prepaid organization whose balance no longer covers what its answered calls (on every
+// process) have used so far.
+func (s *Calls) enforceBalances(ctx context.Context) {
+	for _, org := range s.liveOrganizations() {
+		o, err := s.store.GetOrganization(ctx, org)
+		if err != nil || o.BillingMode != dialtone.BillingPrepaid {
+			continue
+		}
+		balance, err := s.store.Balance(ctx, org)
+		if err != nil {
+			continue
+		}
+		calls, err := s.store.CallsInProgress(ctx, org)
+		if err != nil || len(calls) == 0 {
+			continue
+		}
+		now := s.now()
+		var used int64
+		for _, c := range calls {
+			secs := int64(now.Sub(*c.StartedAt).Seconds()) + 1 // billed per started second
+			used += dialtone.CallCostMicros(secs, s.prices.MinuteMicros(c.Direction))
+		}
+		if balance-used > 0 {
+			continue
+		}
+		for _, c := range calls {
+			if s.holds(c.ID) {
+				s.endQuietly(ctx, c.ID, dialtone.EndedBalanceExhausted)
+			}
+		}
+	}
+}
+
+// liveOrganizations returns the organizations of the calls this process holds.
+func (s *Calls) liveOrganizations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := make(map[string]bool)
+	var orgs []string
+	for _, lc := range s.live {
+		if !seen[lc.orgID] {
+			seen[lc.orgID] = true
+			orgs = append(orgs, lc.orgID)
+		}
+	}
+	return orgs
+}
+
+func (s *Calls) holds(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live[id] != nil
+}
+
+// checkBalance returns insufficient_balance when orgID is prepaid and has no balance left.
+func (s *Calls) checkBalance(ctx context.Context, orgID string) error {
+	o, err := s.store.GetOrganization(ctx, orgID)
+	if err != nil {
+		return dialtone.Internal(err)
+	}
+	if o.BillingMode != dialtone.BillingPrepaid {
+		return nil
+	}
+	balance, err := s.store.Balance(ctx, orgID)
+	if err != nil {
+		return dialtone.Internal(err)
+	}
+	if balance > 0 {
+		return nil
+	}
+	return dialtone.Errorf(dialtone.CodeInsufficientBalance,
+		"Calls need a positive balance; your organization's balance is %s.", formatUSD(balance)).
+		WithDetail("balance_micros", balance).WithDetail("required_micros", 1)
+}

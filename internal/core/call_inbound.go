@@ -1,0 +1,96 @@
+package core
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// ValidateSandboxCall returns every invalid field of a simulated inbound call.
+func (s *Calls) ValidateSandboxCall(params dialtone.SandboxCallParams) dialtone.FieldErrors {
+	var fe dialtone.FieldErrors
+	for _, f := range []struct {
+		name string
+		v    dialtone.Optional[string]
+	}{{"from", params.From}, {"to", params.To}} {
+		if !f.v.HasValue() {
+			fe.Addf(f.name, dialtone.CodeFieldRequired, "%s is required.", f.name)
+		} else if err := CheckE164(f.v.Value); err != nil {
+			fe.Add(f.name, err.Code, err.Message)
+		}
+	}
+	return fe
+}
+
+// SandboxCall makes a simulated person call one of p's organization's sandbox numbers (write
+// role) and returns the inbound call as routing left it: answered (in_progress), failed
+// because the number has no agent or refuses inbound calls, or busy over the organization's
+// cap on live calls. A number the organization does not hold is phone_number_not_found
+// (param to); a number of another carrier is invalid_value.
+func (s *Calls) SandboxCall(ctx context.Context, p dialtone.Principal, params dialtone.SandboxCallParams) (dialtone.Call, error) {
+	if err := Authorize(p, dialtone.RoleWrite); err != nil {
+		return dialtone.Call{}, err
+	}
+	if fe := s.ValidateSandboxCall(params); len(fe) > 0 {
+		return dialtone.Call{}, fe.Err()
+	}
+	n, err := s.store.GetPhoneNumberByNumber(ctx, p.OrganizationID, params.To.Value)
+	if errors.Is(err, ErrNotFound) {
+		return dialtone.Call{}, dialtone.Errorf(dialtone.CodePhoneNumberNotFound,
+			"%s is not one of your organization's numbers.", params.To.Value).WithParam("to")
+	}
+	if err != nil {
+		return dialtone.Call{}, dialtone.Internal(err)
+	}
+	if n.Carrier != "sandbox" {
+		return dialtone.Call{}, dialtone.Errorf(dialtone.CodeInvalidValue,
+			"%s is a %s number; simulated callers can only call sandbox numbers.", n.Number, n.Carrier).WithParam("to")
+	}
+	return s.Receive(ctx, p.OrganizationID, n, params.From.Value)
+}
+
+// Receive routes a call arriving from the number from at organization orgID's number n (as
+// carriers report it) and returns the call: to the number's agent, which answers at once;
+// failed with no_agent or inbound_disabled when the number has no agent or refuses inbound
+// calls; busy with concurrency_limit when the organization already has its maximum of live
+// calls. The routing decision and the count it depends on are one transaction.
+func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, from string) (dialtone.Call, error) {
+	now := s.now()
+	c := dialtone.Call{
+		ID: dialtone.NewID(dialtone.PrefixCall), Object: "call", Direction: dialtone.CallInbound,
+		AgentID: n.AgentID, PhoneNumberID: n.ID, FromNumber: from, ToNumber: n.Number,
+		Carrier: n.Carrier, RingTimeoutSeconds: dialtone.DefaultRingTimeoutSeconds,
+		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
+	}
+	c, err := s.store.InsertCall(ctx, orgID, func(counts CallCounts) (dialtone.Call, CallEffects, error) {
+		c := c
+		c.OrganizationID = orgID
+		var status dialtone.CallStatus
+		var reason dialtone.EndedReason
+		switch {
+		case n.AgentID == nil:
+			status, reason = dialtone.CallFailed, dialtone.EndedNoAgent
+		case !n.InboundEnabled:
+			status, reason = dialtone.CallFailed, dialtone.EndedInboundDisabled
+		case counts.Live >= s.maxLive:
+			status, reason = dialtone.CallBusy, dialtone.EndedConcurrencyLimit
+		default:
+			c.Status, c.DialedAt = dialtone.CallRinging, &now
+			return c, CallEffects{Events: []dialtone.Event{callEvent(c, now)}}, nil
+		}
+		c.Status = dialtone.CallRinging
+		fx, err := s.transition(&c, status, reason, now)
+		return c, fx, err
+	})
+	if err != nil {
+		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	if c.Ended() {
+		return c, nil
+	}
+	s.track(c, s.carriers[c.Carrier])
+	s.CallEvent(ctx, dialtone.CarrierEvent{CallID: c.ID, Status: dialtone.CallInProgress, AnsweredBy: dialtone.AnsweredByHuman})
+	c, err = s.store.GetCall(ctx, orgID, c.ID)
+	return c, storeError(err, dialtone.CodeCallNotFound)
+}

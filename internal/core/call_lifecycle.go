@@ -1,0 +1,229 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// errStale is how a mutate of UpdateCall declines a carrier report that no longer applies
+// (the call already ended, or is already in the reported status); nothing is stored.
+var errStale = errors.New("stale carrier report")
+
+// transition moves c to status to at t through the call state machine, and returns the
+// effects to store with it. It sets the timestamp of the new status and, for a terminal one,
+// the ended reason and, when the call had been answered, its billable duration (whole
+// seconds from answer, rounded up), its cost and the ledger charge. An illegal transition is
+// a *dialtone.TransitionError and changes nothing.
+func (s *Calls) transition(c *dialtone.Call, to dialtone.CallStatus, reason dialtone.EndedReason, t time.Time) (CallEffects, error) {
+	states := dialtone.CallStates()
+	if err := states.Check(c.Status, to); err != nil {
+		return CallEffects{}, err
+	}
+	c.Status, c.UpdatedAt = to, t
+	var fx CallEffects
+	switch {
+	case to == dialtone.CallDialing:
+		c.DialedAt = &t
+	case to == dialtone.CallInProgress:
+		c.StartedAt = &t
+	case states.Terminal(to):
+		c.EndedAt, c.EndedReason = &t, &reason
+		if c.StartedAt != nil {
+			c.DurationSeconds = int64(math.Ceil(t.Sub(*c.StartedAt).Seconds()))
+			cost := dialtone.CallCostMicros(c.DurationSeconds, s.prices.MinuteMicros(c.Direction))
+			c.Cost = dialtone.USD(cost)
+			if cost > 0 {
+				fx.Charge = &dialtone.LedgerEntry{
+					ID: dialtone.NewID(dialtone.PrefixLedgerEntry), Object: "ledger_entry",
+					Kind: dialtone.LedgerKindCall, Amount: dialtone.USD(-cost),
+					Description: fmt.Sprintf("%s call %s → %s, %d s", c.Direction, c.FromNumber, c.ToNumber, c.DurationSeconds),
+					ReferenceID: c.ID, CreatedAt: t,
+				}
+			}
+		}
+	}
+	fx.Events = append(fx.Events, callEvent(*c, t))
+	return fx, nil
+}
+
+// CallEvent applies what a carrier reports about a call: a new status goes through the state
+// machine and is stored with its events (a report that no longer applies, such as a ringing
+// after the API hung up, is dropped), an answer starts the call's timers, and an end frees
+// its line for the queue.
+func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
+	if ev.Beep {
+		s.onBeep(ctx, ev.CallID)
+		return
+	}
+	c, err := s.store.UpdateCall(ctx, ev.CallID, func(c *dialtone.Call) (CallEffects, error) {
+		if c.Ended() || c.Status == ev.Status {
+			return CallEffects{}, errStale
+		}
+		if ev.Status == dialtone.CallInProgress {
+			by := cmpOr(ev.AnsweredBy, dialtone.AnsweredByHuman)
+			c.AnsweredBy = &by
+		}
+		return s.transition(c, ev.Status, ev.EndedReason, s.now())
+	})
+	switch {
+	case errors.Is(err, errStale):
+		return
+	case err != nil:
+		s.log.ErrorContext(ctx, "apply carrier event", "call_id", ev.CallID, "status", ev.Status, "error", err)
+		return
+	}
+	switch {
+	case c.Ended():
+		s.forget(c.ID)
+		s.wake()
+	case c.Status == dialtone.CallInProgress:
+		s.answered(ctx, c)
+	}
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// answered starts the timers of a call just answered: its agent's maximum duration and, when
+// a machine answered and the agent hangs up on voicemail, the hang-up itself.
+func (s *Calls) answered(ctx context.Context, c dialtone.Call) {
+	maxDuration, vm := dialtone.DefaultMaxCallDuration, dialtone.VoicemailHangUp
+	if c.AgentID != nil {
+		if a, err := s.store.GetAgent(ctx, c.OrganizationID, *c.AgentID); err == nil {
+			maxDuration, vm = a.MaxCallDurationSeconds, a.Voicemail.Action
+		}
+	}
+	if c.AnsweredBy != nil && *c.AnsweredBy == dialtone.AnsweredByMachine && vm != dialtone.VoicemailLeaveMessage {
+		s.endQuietly(ctx, c.ID, dialtone.EndedVoicemail)
+		return
+	}
+	s.after(c.ID, time.Duration(maxDuration)*time.Second, dialtone.EndedMaxDuration)
+}
+
+// onBeep ends a voicemail call at the beep. The agent's message is spoken there once the
+// conversation engine exists; until then the call ends with ended_reason voicemail.
+func (s *Calls) onBeep(ctx context.Context, id string) {
+	s.endQuietly(ctx, id, dialtone.EndedVoicemail)
+}
+
+// after ends call id with reason once d (scaled by the time scale) has passed, unless the call
+// ends first.
+func (s *Calls) after(id string, d time.Duration, reason dialtone.EndedReason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lc := s.live[id]
+	if lc == nil {
+		return
+	}
+	ctx := s.ctx
+	lc.timers = append(lc.timers, time.AfterFunc(s.scaled(d), func() { s.endQuietly(ctx, id, reason) }))
+}
+
+func (s *Calls) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * s.scale)
+}
+
+// endQuietly ends call id with reason unless it already ended, logging other failures: for
+// timers and carrier-driven endings, where nobody waits for the answer.
+func (s *Calls) endQuietly(ctx context.Context, id string, reason dialtone.EndedReason) {
+	if _, err := s.end(ctx, id, reason); err != nil && !dialtone.HasCode(err, dialtone.CodeCallAlreadyEnded) {
+		s.log.ErrorContext(ctx, "end call", "call_id", id, "reason", reason, "error", err)
+	}
+}
+
+// end ends call id from our side with reason: an answered call becomes completed, one not
+// yet answered canceled (with ended_reason canceled when the API hung up). The carrier's leg
+// is hung up and the line freed. A call that already ended is call_already_ended.
+func (s *Calls) end(ctx context.Context, id string, reason dialtone.EndedReason) (dialtone.Call, error) {
+	c, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+		if c.Ended() {
+			return CallEffects{}, dialtone.Errorf(dialtone.CodeCallAlreadyEnded,
+				"Call %s already ended: its status is %s.", c.ID, c.Status).WithDetail("status", c.Status)
+		}
+		to, r := dialtone.CallCompleted, reason
+		if c.Status != dialtone.CallInProgress {
+			to = dialtone.CallCanceled
+			if reason == dialtone.EndedAPIHangup {
+				r = dialtone.EndedCanceled
+			}
+		}
+		return s.transition(c, to, r, s.now())
+	})
+	if err != nil {
+		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	s.hangUp(ctx, id)
+	s.wake()
+	return c, nil
+}
+
+// fail records that call id could not go on (failed, with reason), unless it already ended.
+func (s *Calls) fail(ctx context.Context, id string, reason dialtone.EndedReason) {
+	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+		if c.Ended() {
+			return CallEffects{}, errStale
+		}
+		return s.transition(c, dialtone.CallFailed, reason, s.now())
+	})
+	if err != nil && !errors.Is(err, errStale) {
+		s.log.ErrorContext(ctx, "fail call", "call_id", id, "reason", reason, "error", err)
+	}
+	s.hangUp(ctx, id)
+	s.wake()
+}
+
+// track remembers a call this process placed or answered, with the carrier holding its leg.
+func (s *Calls) track(c dialtone.Call, carrier dialtone.CallCarrier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live[c.ID] = &liveCall{orgID: c.OrganizationID, carrier: carrier}
+}
+
+// forget drops a call that ended from this process's memory and stops its timers; it
+// returns what was held, or nil.
+func (s *Calls) forget(id string) *liveCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lc := s.live[id]
+	if lc == nil {
+		return nil
+	}
+	delete(s.live, id)
+	for _, t := range lc.timers {
+		t.Stop()
+	}
+	return lc
+}
+
+// hangUp forgets call id and, when this process holds its carrier leg, hangs that up.
+func (s *Calls) hangUp(ctx context.Context, id string) {
+	lc := s.forget(id)
+	if lc == nil || lc.carrier == nil {
+		return
+	}
+	if err := lc.carrier.Hangup(ctx, id); err != nil {
+		s.log.ErrorContext(ctx, "carrier hangup", "call_id", id, "carrier", lc.carrier.Name(), "error", err)
+	}
+}
+
+// marshalObject is the JSON of an event's object. The objects marshalled here hold only
+// strings, numbers, string maps and times between years 0 and 9999, so marshalling cannot
+// fail; if it ever did, the event would carry just the id.
+func marshalObject(c dialtone.Call) json.RawMessage {
+	b, err := json.Marshal(c)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"id": c.ID, "object": c.Object})
+	}
+	return b
+}

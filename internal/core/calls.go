@@ -1,0 +1,285 @@
+package core
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// Calls places, tracks and ends calls. Outbound calls wait in the organization's queue (the
+// calls table) until a dispatcher claims them within the organization's cap on live calls;
+// carriers report what happens to them through CallEvent, and every change of status goes
+// through the call state machine and is stored with its event rows and, when a billable call
+// ends, its charge.
+//
+// The database is the truth: any process sharing it may claim a queued call, and a process
+// keeps in memory only the timers of the calls it placed or answered itself.
+type Calls struct {
+	store     Store
+	telephony *TelephonyConfigs
+	carriers  map[string]dialtone.CallCarrier
+	prices    dialtone.Prices
+	maxLive   int
+	maxQueued int
+	scale     float64
+	now       func() time.Time
+	log       *slog.Logger
+
+	kick chan struct{} // wakes the dispatcher; buffered, one pending wake is enough
+
+	mu   sync.Mutex
+	ctx  context.Context      // Run's context, which bounds the carriers' work on calls
+	live map[string]*liveCall // calls this process placed or answered, until they end
+}
+
+// liveCall is what this process holds for one of its calls until the call ends.
+type liveCall struct {
+	orgID   string
+	carrier dialtone.CallCarrier // nil for calls no carrier leg belongs to
+	timers  []*time.Timer
+}
+
+var _ dialtone.CallService = (*Calls)(nil)
+
+// CallOptions configure the call service; zero values mean the defaults.
+type CallOptions struct {
+	// MaxConcurrent caps each organization's live calls; default 10.
+	MaxConcurrent int
+	// MaxQueued caps each organization's queued calls; default 1,000.
+	MaxQueued int
+	// TimeScale multiplies every timer of a call (maximum duration); default 1. Tests use a
+	// small scale to run call scenarios fast; production never sets it.
+	TimeScale float64
+	// Logger receives what goes wrong outside a request; default slog.Default().
+	Logger *slog.Logger
+}
+
+func newCalls(store Store, telephony *TelephonyConfigs, carriers map[string]dialtone.CallCarrier,
+	prices dialtone.Prices, opt CallOptions, now func() time.Time) *Calls {
+	scale := opt.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	return &Calls{
+		store: store, telephony: telephony, carriers: carriers, prices: prices,
+		maxLive:   cmp.Or(opt.MaxConcurrent, dialtone.DefaultMaxConcurrentCalls),
+		maxQueued: cmp.Or(opt.MaxQueued, dialtone.DefaultMaxQueuedCalls),
+		scale:     scale, now: now, log: cmp.Or(opt.Logger, slog.Default()),
+		kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
+	}
+}
+
+// ValidateCreate returns every invalid field of an outbound call, without looking anything up.
+func (s *Calls) ValidateCreate(params dialtone.CallParams) dialtone.FieldErrors {
+	var fe dialtone.FieldErrors
+	if !params.AgentID.HasValue() {
+		fe.Addf("agent_id", dialtone.CodeFieldRequired, "agent_id is required.")
+	}
+	if !params.ToNumber.HasValue() {
+		fe.Addf("to_number", dialtone.CodeFieldRequired, "to_number is required.")
+	} else if err := CheckE164(params.ToNumber.Value); err != nil {
+		fe.Add("to_number", err.Code, err.Message)
+	}
+	if params.FromNumber.HasValue() {
+		if err := CheckE164(params.FromNumber.Value); err != nil {
+			fe.Add("from_number", err.Code, err.Message)
+		}
+	}
+	maxLen(&fe, "instructions", params.Instructions, dialtone.MaxCallInstructionsLen)
+	ValidateMetadata(&fe, "variables", params.Variables.Value)
+	ValidateMetadata(&fe, "metadata", params.Metadata.Value)
+	inRange(&fe, "ring_timeout_seconds", params.RingTimeoutSeconds, dialtone.MinRingTimeoutSeconds, dialtone.MaxRingTimeoutSeconds)
+	return fe
+}
+
+// Create queues an outbound call for p's organization (write role) and returns it in status
+// queued; a dispatcher dials it once the organization has a free line. It returns a
+// validation error; agent_not_found (param agent_id); from_number_not_owned or agent_no_phone
+// when there is no number to call from; destination_not_allowed when the telephony config
+// refuses to_number; insufficient_balance for a prepaid organization whose balance does not
+// cover one minute; concurrent_call_limit when the organization's queue is full. On error
+// nothing is stored.
+func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialtone.CallParams) (dialtone.Call, error) {
+	if err := Authorize(p, dialtone.RoleWrite); err != nil {
+		return dialtone.Call{}, err
+	}
+	if fe := s.ValidateCreate(params); len(fe) > 0 {
+		return dialtone.Call{}, fe.Err()
+	}
+	org := p.OrganizationID
+	agent, err := liveAgent(ctx, s.store, org, params.AgentID.Value)
+	if err != nil {
+		return dialtone.Call{}, err
+	}
+	from, err := s.callerID(ctx, org, agent.ID, params.FromNumber)
+	if err != nil {
+		return dialtone.Call{}, err
+	}
+	to := params.ToNumber.Value
+	if err := s.telephony.CheckDestination(ctx, org, to); err != nil {
+		return dialtone.Call{}, destinationError(err)
+	}
+	if err := s.checkBalance(ctx, org); err != nil {
+		return dialtone.Call{}, err
+	}
+	now := s.now()
+	c := dialtone.Call{
+		ID: dialtone.NewID(dialtone.PrefixCall), Object: "call", OrganizationID: org,
+		Direction: dialtone.CallOutbound, Status: dialtone.CallQueued, AgentID: &agent.ID,
+		PhoneNumberID: from.ID, FromNumber: from.Number, ToNumber: to, Carrier: from.Carrier,
+		Instructions: params.Instructions.Value, Variables: params.Variables.Value,
+		Metadata: params.Metadata.Value, RingTimeoutSeconds: or(params.RingTimeoutSeconds, agent.RingTimeoutSeconds),
+		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
+	}
+	c, err = s.store.InsertCall(ctx, org, func(n CallCounts) (dialtone.Call, CallEffects, error) {
+		if n.Queued >= s.maxQueued {
+			return dialtone.Call{}, CallEffects{}, dialtone.Errorf(dialtone.CodeConcurrentCallLimit,
+				"%d calls are already waiting for one of your organization's %d lines; the queue holds at most %d.",
+				n.Queued, s.maxLive, s.maxQueued).
+				WithDetail("max_concurrent_calls", s.maxLive).WithDetail("max_queued_calls", s.maxQueued).
+				WithDetail("queued", n.Queued)
+		}
+		return c, CallEffects{Events: []dialtone.Event{callEvent(c, now)}}, nil
+	})
+	if err != nil {
+		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	s.wake()
+	return c, nil
+}
+
+// callerID resolves the number an outbound call of agentID comes from: from when given (a
+// live number of the organization, attached to the agent, outbound-enabled; else
+// from_number_not_owned), otherwise the agent's oldest outbound-enabled number (none:
+// agent_no_phone).
+func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialtone.Optional[string]) (dialtone.PhoneNumber, error) {
+	if from.HasValue() {
+		n, err := s.store.GetPhoneNumberByNumber(ctx, orgID, from.Value)
+		notOwned := func(reason, msg string) error {
+			return dialtone.Errorf(dialtone.CodeFromNumberNotOwned, msg, from.Value).
+				WithParam("from_number").WithDetail("reason", reason)
+		}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return dialtone.PhoneNumber{}, notOwned("not_owned", "%s is not one of your organization's numbers.")
+		case err != nil:
+			return dialtone.PhoneNumber{}, dialtone.Internal(err)
+		case n.AgentID == nil || *n.AgentID != agentID:
+			return dialtone.PhoneNumber{}, notOwned("not_attached", "%s is not attached to this agent.")
+		case !n.OutboundEnabled:
+			return dialtone.PhoneNumber{}, notOwned("outbound_disabled", "%s has outbound calls disabled.")
+		}
+		return n, nil
+	}
+	var first *dialtone.PhoneNumber
+	lp := dialtone.ListParams{Limit: dialtone.MaxListLimit}
+	for {
+		nums, more, err := s.store.ListPhoneNumbers(ctx, orgID, dialtone.PhoneNumberFilter{AgentID: agentID}, lp)
+		if err != nil {
+			return dialtone.PhoneNumber{}, dialtone.Internal(err)
+		}
+		for i := range nums { // newest first: the last match is the oldest
+			if nums[i].OutboundEnabled {
+				first = &nums[i]
+			}
+		}
+		if !more || len(nums) == 0 {
+			break
+		}
+		lp.StartingAfter = nums[len(nums)-1].ID
+	}
+	if first == nil {
+		return dialtone.PhoneNumber{}, dialtone.Errorf(dialtone.CodeAgentNoPhone,
+			"Agent %s has no outbound-enabled phone number to call from.", agentID).WithParam("agent_id")
+	}
+	return *first, nil
+}
+
+// destinationError turns CheckDestination's refusal into destination_not_allowed (param
+// to_number); other errors pass through.
+func destinationError(err error) error {
+	var de *DestinationError
+	if !errors.As(err, &de) {
+		return err
+	}
+	return dialtone.NewError(dialtone.CodeDestinationNotAllowed, "Calls to "+de.Number+" are not allowed: "+destinationWhy(de.Reason)+".").
+		WithParam("to_number").WithDetail("reason", de.Reason)
+}
+
+func destinationWhy(reason string) string {
+	switch reason {
+	case DestinationCountryNotAllowed:
+		return "its country is not in allowed_countries"
+	case DestinationPrefixNotAllowed:
+		return "it starts with none of allowed_prefixes"
+	case DestinationPremiumRate:
+		return "it is a premium-rate or shared-cost number and block_premium_rate is on"
+	}
+	return reason
+}
+
+// Get returns a call of p's organization (read role), or call_not_found.
+func (s *Calls) Get(ctx context.Context, p dialtone.Principal, id string) (dialtone.Call, error) {
+	if err := Authorize(p, dialtone.RoleRead); err != nil {
+		return dialtone.Call{}, err
+	}
+	c, err := s.store.GetCall(ctx, p.OrganizationID, id)
+	return c, storeError(err, dialtone.CodeCallNotFound)
+}
+
+// List returns a page of p's organization's calls matching f, newest first (read role).
+func (s *Calls) List(ctx context.Context, p dialtone.Principal, f dialtone.CallFilter, lp dialtone.ListParams) (dialtone.List[dialtone.Call], error) {
+	if err := Authorize(p, dialtone.RoleRead); err != nil {
+		return dialtone.List[dialtone.Call]{}, err
+	}
+	calls, more, err := s.store.ListCalls(ctx, p.OrganizationID, f, lp)
+	if err != nil {
+		return dialtone.List[dialtone.Call]{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	return dialtone.NewList(calls, more), nil
+}
+
+// Hangup ends a call of p's organization (write role) and returns it as it ended: a call not
+// yet answered is canceled (ended_reason canceled), an answered one completed (api_hangup).
+// An ended call is call_already_ended; an unknown one call_not_found.
+func (s *Calls) Hangup(ctx context.Context, p dialtone.Principal, id string) (dialtone.Call, error) {
+	if err := Authorize(p, dialtone.RoleWrite); err != nil {
+		return dialtone.Call{}, err
+	}
+	if _, err := s.store.GetCall(ctx, p.OrganizationID, id); err != nil {
+		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	c, err := s.end(ctx, id, dialtone.EndedAPIHangup)
+	if err != nil {
+		return dialtone.Call{}, err
+	}
+	return c, nil
+}
+
+// Delete erases an ended call of p's organization (write role): its instructions, variables
+// and metadata (and, once they exist, transcript and recording) are gone and the call leaves
+// the API, while its cost stays in the ledger and in usage. A call still going on is
+// call_not_ended; an unknown one call_not_found.
+func (s *Calls) Delete(ctx context.Context, p dialtone.Principal, id string) error {
+	if err := Authorize(p, dialtone.RoleWrite); err != nil {
+		return err
+	}
+	err := s.store.DeleteCall(ctx, p.OrganizationID, id, s.now())
+	if errors.Is(err, ErrCallNotEnded) {
+		return dialtone.Errorf(dialtone.CodeCallNotEnded, "Call %s is still going on; hang it up before deleting it.", id)
+	}
+	return storeError(err, dialtone.CodeCallNotFound)
+}
+
+// callEvent is the event row recording that c entered its current status at t.
+func callEvent(c dialtone.Call, t time.Time) dialtone.Event {
+	data := marshalObject(c)
+	return dialtone.Event{ID: dialtone.NewID(dialtone.PrefixEvent), Object: "event",
+		Type: dialtone.CallEventType(c.Status), ObjectID: c.ID, CreatedAt: t,
+		Data: dialtone.EventData{Object: data}}
+}

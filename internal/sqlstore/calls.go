@@ -1,0 +1,327 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/core"
+)
+
+// callColumns is the select list scanCall reads.
+const callColumns = `id, organization_id, direction, status, agent_id, phone_number_id, from_number,
+	to_number, carrier, instructions, variables, metadata, ring_timeout_seconds, answered_by,
+	ended_reason, queued_at, dialed_at, started_at, ended_at, duration_seconds, cost_micros,
+	created_at, updated_at`
+
+// callLiveStatuses is the SQL list of the statuses that hold a concurrency slot.
+const callLiveStatuses = `('dialing', 'ringing', 'in_progress')`
+
+func scanCall(r rowScanner) (dialtone.Call, error) {
+	c := dialtone.Call{Object: "call"}
+	var agentID, answeredBy, endedReason sql.NullString
+	var variables, metadata string
+	var queued, dialed, started, ended, created, updated timestamp
+	var cost int64
+	if err := r.Scan(&c.ID, &c.OrganizationID, &c.Direction, &c.Status, &agentID, &c.PhoneNumberID,
+		&c.FromNumber, &c.ToNumber, &c.Carrier, &c.Instructions, &variables, &metadata,
+		&c.RingTimeoutSeconds, &answeredBy, &endedReason, &queued, &dialed, &started, &ended,
+		&c.DurationSeconds, &cost, &created, &updated); err != nil {
+		return dialtone.Call{}, err
+	}
+	if agentID.Valid {
+		c.AgentID = &agentID.String
+	}
+	if answeredBy.Valid {
+		a := dialtone.AnsweredBy(answeredBy.String)
+		c.AnsweredBy = &a
+	}
+	if endedReason.Valid {
+		e := dialtone.EndedReason(endedReason.String)
+		c.EndedReason = &e
+	}
+	if err := fromJSONText(variables, "call variables", &c.Variables); err != nil {
+		return dialtone.Call{}, err
+	}
+	if err := fromJSONText(metadata, "call metadata", &c.Metadata); err != nil {
+		return dialtone.Call{}, err
+	}
+	c.QueuedAt, c.DialedAt, c.StartedAt, c.EndedAt = queued.Time, dialed.ptr(), started.ptr(), ended.ptr()
+	c.CreatedAt, c.UpdatedAt = created.Time, updated.Time
+	c.Cost = dialtone.USD(cost)
+	return c, nil
+}
+
+// nullText is a nullable TEXT argument for a string-typed pointer: NULL for nil.
+func nullText[S ~string](p *S) any {
+	if p == nil {
+		return nil
+	}
+	return string(*p)
+}
+
+func insertCall(ctx context.Context, tx *sql.Tx, c dialtone.Call) error {
+	variables, err := jsonText(nonNilMap(c.Variables))
+	if err != nil {
+		return err
+	}
+	metadata, err := jsonText(nonNilMap(c.Metadata))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO calls (id, organization_id, direction, status, agent_id,
+		phone_number_id, from_number, to_number, carrier, instructions, variables, metadata,
+		ring_timeout_seconds, answered_by, ended_reason, queued_at, dialed_at, started_at, ended_at,
+		duration_seconds, cost_micros, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+		$20, $21, $22, $23)`,
+		c.ID, c.OrganizationID, c.Direction, c.Status, nullText(c.AgentID), c.PhoneNumberID,
+		c.FromNumber, c.ToNumber, c.Carrier, c.Instructions, variables, metadata,
+		c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
+		dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
+		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+	return err
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// storeEffects inserts the events and the charge of a change of orgID's calls.
+func storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.CallEffects) error {
+	for _, ev := range fx.Events {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, organization_id, type, object_id,
+			data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			ev.ID, orgID, ev.Type, ev.ObjectID, string(ev.Data.Object), dbTime(ev.CreatedAt)); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+	}
+	if fx.Charge != nil {
+		if err := insertLedgerEntry(ctx, tx, orgID, *fx.Charge); err != nil {
+			return fmt.Errorf("insert charge: %w", err)
+		}
+	}
+	return nil
+}
+
+// lockOrganizationCalls locks orgID's row (PostgreSQL; SQLite serialises write transactions)
+// so that the transaction is the only one counting and changing the organization's queue and
+// live calls, and returns those counts.
+func (s *Store) lockOrganizationCalls(ctx context.Context, tx *sql.Tx, orgID string) (core.CallCounts, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.CallCounts{}, fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
+	}
+	if err != nil {
+		return core.CallCounts{}, err
+	}
+	var n core.CallCounts
+	err = tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN status IN `+callLiveStatuses+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0)
+		FROM calls WHERE organization_id = $1 AND status IN ('queued', 'dialing', 'ringing', 'in_progress')`,
+		orgID).Scan(&n.Live, &n.Queued)
+	return n, err
+}
+
+// InsertCall stores the call decide returns for orgID's current counts, with its effects,
+// in one transaction holding the organization's lock (see core.Store).
+func (s *Store) InsertCall(ctx context.Context, orgID string, decide func(core.CallCounts) (dialtone.Call, core.CallEffects, error)) (dialtone.Call, error) {
+	var stored dialtone.Call
+	var decideErr error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		counts, err := s.lockOrganizationCalls(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		c, fx, err := decide(counts)
+		if err != nil {
+			decideErr = err
+			return err
+		}
+		c.OrganizationID = orgID
+		if err := insertCall(ctx, tx, c); err != nil {
+			return err
+		}
+		stored = c
+		return storeEffects(ctx, tx, orgID, fx)
+	})
+	switch {
+	case err == nil:
+		return stored, nil
+	case decideErr != nil:
+		return dialtone.Call{}, decideErr
+	}
+	return dialtone.Call{}, fmt.Errorf("insert call: %w", err)
+}
+
+// ClaimCall takes orgID's oldest queued call out of the queue when claim agrees (see
+// core.Store).
+func (s *Store) ClaimCall(ctx context.Context, orgID string, claim func(core.CallCounts, *dialtone.Call) (core.CallEffects, bool)) (dialtone.Call, bool, error) {
+	var claimed dialtone.Call
+	var ok bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		counts, err := s.lockOrganizationCalls(ctx, tx, orgID)
+		if err != nil || counts.Queued == 0 {
+			return err
+		}
+		c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls
+			WHERE organization_id = $1 AND status = 'queued' ORDER BY seq LIMIT 1`, orgID))
+		if err != nil {
+			return err
+		}
+		fx, yes := claim(counts, &c)
+		if !yes {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = $1, dialed_at = $2, ended_at = $3,
+			ended_reason = $4, updated_at = $5 WHERE id = $6`,
+			c.Status, dbNullTime(c.DialedAt), dbNullTime(c.EndedAt), nullText(c.EndedReason),
+			dbTime(c.UpdatedAt), c.ID); err != nil {
+			return err
+		}
+		claimed, ok = c, true
+		return storeEffects(ctx, tx, orgID, fx)
+	})
+	if err != nil {
+		return dialtone.Call{}, false, fmt.Errorf("claim call: %w", err)
+	}
+	return claimed, ok, nil
+}
+
+// UpdateCall changes call id under a row lock (see core.Store).
+func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (core.CallEffects, error)) (dialtone.Call, error) {
+	var updated dialtone.Call
+	var mutateErr error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`+s.dialect.lockRow(), id))
+		if err != nil {
+			return err
+		}
+		fx, err := mutate(&c)
+		if err != nil {
+			mutateErr = err
+			return err
+		}
+		variables, err := jsonText(nonNilMap(c.Variables))
+		if err != nil {
+			return err
+		}
+		metadata, err := jsonText(nonNilMap(c.Metadata))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = $1, agent_id = $2,
+			phone_number_id = $3, instructions = $4, variables = $5, metadata = $6,
+			ring_timeout_seconds = $7, answered_by = $8, ended_reason = $9, queued_at = $10,
+			dialed_at = $11, started_at = $12, ended_at = $13, duration_seconds = $14,
+			cost_micros = $15, updated_at = $16 WHERE id = $17`,
+			c.Status, nullText(c.AgentID), c.PhoneNumberID, c.Instructions, variables, metadata,
+			c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
+			dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
+			c.Cost.AmountMicros, dbTime(c.UpdatedAt), id); err != nil {
+			return err
+		}
+		updated = c
+		return storeEffects(ctx, tx, c.OrganizationID, fx)
+	})
+	switch {
+	case err == nil:
+		return updated, nil
+	case mutateErr != nil:
+		return dialtone.Call{}, mutateErr
+	case errors.Is(err, sql.ErrNoRows):
+		return dialtone.Call{}, core.ErrNotFound
+	}
+	return dialtone.Call{}, fmt.Errorf("update call: %w", err)
+}
+
+// GetCall returns orgID's call id unless it is deleted; core.ErrNotFound.
+func (s *Store) GetCall(ctx context.Context, orgID, id string) (dialtone.Call, error) {
+	c, err := scanCall(s.reader.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls
+		WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`, id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.Call{}, core.ErrNotFound
+	}
+	if err != nil {
+		return dialtone.Call{}, fmt.Errorf("get call: %w", err)
+	}
+	return c, nil
+}
+
+// CallOrganization returns the organization of call id, deleted or not; core.ErrNotFound.
+func (s *Store) CallOrganization(ctx context.Context, id string) (string, error) {
+	var org string
+	err := s.reader.QueryRowContext(ctx, `SELECT organization_id FROM calls WHERE id = $1`, id).Scan(&org)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", core.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("call organization: %w", err)
+	}
+	return org, nil
+}
+
+// ListCalls returns a page of orgID's calls that are not deleted and match f, newest first.
+// A cursor must name such a call (it need not match f), else core.ErrBadCursor.
+func (s *Store) ListCalls(ctx context.Context, orgID string, f dialtone.CallFilter, lp dialtone.ListParams) ([]dialtone.Call, bool, error) {
+	var filter where
+	if f.AgentID != "" {
+		filter = filter.and("agent_id = ?", f.AgentID)
+	}
+	if f.Status != "" {
+		filter = filter.and("status = ?", f.Status)
+	}
+	if f.Direction != "" {
+		filter = filter.and("direction = ?", f.Direction)
+	}
+	if f.PhoneNumberID != "" {
+		filter = filter.and("phone_number_id = ?", f.PhoneNumberID)
+	}
+	if !f.CreatedAfter.IsZero() {
+		filter = filter.and("created_at > ?", dbTime(f.CreatedAfter))
+	}
+	if !f.CreatedBefore.IsZero() {
+		filter = filter.and("created_at < ?", dbTime(f.CreatedBefore))
+	}
+	return listPage(ctx, s.reader, listSpec[dialtone.Call]{
+		what:    "list calls",
+		table:   "calls",
+		columns: callColumns,
+		scope:   where{}.and("organization_id = ?", orgID).and("deleted_at IS NULL"),
+		filter:  filter,
+		scan:    scanCall,
+	}, lp)
+}
+
+// DeleteCall erases the content of orgID's ended call id and marks it deleted at t (see
+// core.Store). The check and the update are one statement-level transaction.
+func (s *Store) DeleteCall(ctx context.Context, orgID, id string, t time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var status dialtone.CallStatus
+		err := tx.QueryRowContext(ctx, `SELECT status FROM calls
+			WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`+s.dialect.lockRow(), id, orgID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("delete call: %w", err)
+		}
+		if !dialtone.CallStates().Terminal(status) {
+			return core.ErrCallNotEnded
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET instructions = '', variables = '{}',
+			metadata = '{}', deleted_at = $1, updated_at = $1 WHERE id = $2`, dbTime(t), id)
+		if err != nil {
+			return fmt.Errorf("delete call: %w", err)
+		}
+		return nil
+	})
+}

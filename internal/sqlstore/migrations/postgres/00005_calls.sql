@@ -1,0 +1,52 @@
+-- Calls and events (PostgreSQL). Keep table and column names identical to
+-- migrations/sqlite/00005_calls.sql; only the column types differ.
+
+-- +goose Up
+CREATE TABLE calls (
+    seq                  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                   TEXT      NOT NULL UNIQUE,
+    organization_id      TEXT      NOT NULL REFERENCES organizations (id),
+    direction            TEXT      NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    status               TEXT      NOT NULL,
+    agent_id             TEXT      REFERENCES agents (id), -- NULL: inbound to a number without an agent
+    phone_number_id      TEXT      NOT NULL REFERENCES phone_numbers (id),
+    from_number          TEXT      NOT NULL,
+    to_number            TEXT      NOT NULL,
+    carrier              TEXT      NOT NULL,
+    instructions         TEXT      NOT NULL,
+    variables            TEXT      NOT NULL, -- JSON object of strings
+    metadata             TEXT      NOT NULL, -- JSON object of strings
+    ring_timeout_seconds INTEGER   NOT NULL,
+    answered_by          TEXT, -- human or machine once answered
+    ended_reason         TEXT, -- set with a terminal status
+    queued_at            TIMESTAMPTZ NOT NULL,
+    dialed_at            TIMESTAMPTZ, -- left the queue: holds a concurrency slot until ended_at
+    started_at           TIMESTAMPTZ, -- answered: billing starts
+    ended_at             TIMESTAMPTZ,
+    duration_seconds     BIGINT    NOT NULL,
+    cost_micros          BIGINT    NOT NULL,
+    created_at           TIMESTAMPTZ NOT NULL,
+    updated_at           TIMESTAMPTZ NOT NULL,
+    deleted_at           TIMESTAMPTZ -- content erased; the row stays for billing and usage
+);
+CREATE INDEX calls_organization_seq ON calls (organization_id, seq);
+-- The dispatcher's queue and the live-call count read calls by status.
+CREATE INDEX calls_organization_status ON calls (organization_id, status, seq);
+CREATE INDEX calls_status ON calls (status);
+CREATE INDEX calls_organization_ended ON calls (organization_id, ended_at);
+
+CREATE TABLE events (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              TEXT      NOT NULL UNIQUE,
+    organization_id TEXT      NOT NULL REFERENCES organizations (id),
+    type            TEXT      NOT NULL,
+    object_id       TEXT      NOT NULL,
+    data            JSONB     NOT NULL, -- JSON: the object as it was just after the change
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX events_organization_seq ON events (organization_id, seq);
+CREATE INDEX events_object ON events (object_id, seq);
+
+-- +goose Down
+DROP TABLE events;
+DROP TABLE calls;
