@@ -181,10 +181,12 @@ var catalogue = []CatalogEntry{
 	// payment_required
 	{Code: CodeInsufficientBalance, Type: TypePaymentRequired, Status: 402,
 		Message: "Your organization's balance is too low for this request.",
-		Doc: "Your organization is prepaid, and this request needs a minimum balance (provisioning a " +
-			"phone number needs $3.00, of which its first month is charged). `details.balance_micros` " +
-			"is the balance and `details.required_micros` the minimum, in micro-dollars. Nothing was " +
-			"charged or created. Ask the operator to credit your organization, then retry.",
+		Doc: "Your organization is prepaid, and this request needs a minimum balance: provisioning a " +
+			"phone number needs $3.00 (of which its first month is charged), placing a call needs a " +
+			"positive balance. `details.balance_micros` is the balance and `details.required_micros` " +
+			"the minimum, in micro-dollars. Nothing was charged or created. A call that is already " +
+			"live when the balance runs out is ended with `ended_reason: balance_exhausted`. Ask the " +
+			"operator to credit your organization, then retry.",
 		Equivalents: []string{"A: INSUFFICIENT_BALANCE"}},
 
 	// permission_error

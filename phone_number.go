@@ -39,8 +39,10 @@ type PhoneNumber struct {
 	OutboundEnabled bool                    `json:"outbound_enabled"`
 	CustomPrompt    string                  `json:"custom_prompt"`
 	Capabilities    PhoneNumberCapabilities `json:"capabilities"`
-	CreatedAt       time.Time               `json:"created_at"`
-	UpdatedAt       time.Time               `json:"updated_at"`
+	// PaidThrough is when the rental paid so far ends; the next month is charged then.
+	PaidThrough time.Time `json:"paid_through"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // PhoneNumberCreateParams ask a carrier for a new number.

@@ -95,7 +95,11 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go sweepIdempotency(ctx, svc.Idempotency, log)
+	go periodically(ctx, time.Hour, log, "swept expired idempotency records", svc.Idempotency.Sweep)
+	go periodically(ctx, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
+		n, err := svc.PhoneNumbers.ChargeRentals(ctx)
+		return int64(n), err
+	})
 	dispatch, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); svc.Calls.Run(dispatch) }()
@@ -125,15 +129,16 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// sweepIdempotency deletes expired Idempotency-Key records now and every hour until ctx ends.
-func sweepIdempotency(ctx context.Context, idem *core.Idempotency, log *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
+// periodically runs job now and then every interval until ctx ends, logging what it did
+// (done, with the count it returns) and its failures.
+func periodically(ctx context.Context, every time.Duration, log *slog.Logger, done string, job func(context.Context) (int64, error)) {
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		if n, err := idem.Sweep(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("sweeping expired idempotency records", "error", err)
+		if n, err := job(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("periodic job failed", "job", done, "error", err)
 		} else if n > 0 {
-			log.Info("swept expired idempotency records", "count", n)
+			log.Info(done, "count", n)
 		}
 		select {
 		case <-ctx.Done():

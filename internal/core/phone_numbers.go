@@ -107,7 +107,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 			ID: dialtone.NewID(dialtone.PrefixPhoneNumber), Object: "phone_number", Number: number,
 			Carrier: c.Name(), Source: dialtone.PhoneNumberSourceProvisioned, Country: req.Country,
 			FriendlyName: or(params.FriendlyName, nationalFormat(number)), InboundEnabled: true,
-			OutboundEnabled: true, Capabilities: caps, CreatedAt: now, UpdatedAt: now,
+			OutboundEnabled: true, Capabilities: caps, PaidThrough: nextMonth(now), CreatedAt: now, UpdatedAt: now,
 		}
 		if params.AgentID.HasValue() {
 			n.AgentID = &params.AgentID.Value
@@ -271,4 +271,25 @@ func isCountryCode(s string) bool {
 
 func isDigits(s string, min, max int) bool {
 	return len(s) >= min && len(s) <= max && !slices.ContainsFunc([]byte(s), func(c byte) bool { return c < '0' || c > '9' })
+}
+
+// nextMonth is when a rental period that starts at t ends: the same day and time next month
+// (normalised like time.AddDate, so a period from 31 January ends on 3 March).
+func nextMonth(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+
+// ChargeRentals charges every number whose paid month has ended for its next month, at the
+// operator's monthly price, and returns how many charges it stored. Prepaid organizations are
+// charged whatever their balance (a negative balance then refuses new calls and numbers);
+// release a number to stop its rental. Safe to run from several processes at once: each month
+// of each number is charged once.
+func (s *PhoneNumbers) ChargeRentals(ctx context.Context) (int, error) {
+	now := s.now()
+	return s.store.ChargeRentals(ctx, now, nextMonth, func(n dialtone.PhoneNumber, period time.Time) dialtone.LedgerEntry {
+		return dialtone.LedgerEntry{
+			ID: dialtone.NewID(dialtone.PrefixLedgerEntry), Object: "ledger_entry",
+			Kind: dialtone.LedgerKindNumberRental, Amount: dialtone.USD(-s.prices.NumberMonthlyMicros),
+			Description: fmt.Sprintf("Phone number %s, %s to %s", n.Number, period.Format(time.DateOnly), nextMonth(period).Format(time.DateOnly)),
+			ReferenceID: n.ID, CreatedAt: now,
+		}
+	})
 }

@@ -134,6 +134,14 @@ type Store interface {
 	// agent) and returns it; ErrNotFound.
 	ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error)
 
+	// ChargeRentals charges every live number whose rental is paid through now or earlier for
+	// its next period: in one transaction per charge it moves the number's PaidThrough from p to
+	// next(p), unless another process already did, and stores charge(n, p) in the number's
+	// organization's ledger. A number several periods behind is charged once per period. It
+	// returns how many charges it stored.
+	ChargeRentals(ctx context.Context, now time.Time, next func(time.Time) time.Time,
+		charge func(n dialtone.PhoneNumber, period time.Time) dialtone.LedgerEntry) (int, error)
+
 	// GetTelephonyConfig returns orgID's stored telephony config and true, or false when the
 	// organization never stored one (core then uses dialtone.DefaultTelephonyConfig).
 	GetTelephonyConfig(ctx context.Context, orgID string) (dialtone.TelephonyConfig, bool, error)

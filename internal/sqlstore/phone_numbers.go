@@ -16,7 +16,8 @@ import (
 
 // phoneNumberColumns is the select list scanPhoneNumber reads.
 const phoneNumberColumns = `id, number, carrier, source, country, friendly_name, agent_id,
-	inbound_enabled, outbound_enabled, custom_prompt, cap_voice, cap_sms, created_at, updated_at`
+	inbound_enabled, outbound_enabled, custom_prompt, cap_voice, cap_sms, paid_through, created_at,
+	updated_at`
 
 // phoneNumberGet selects a live (not released) number by id ($1) and organization ($2): the
 // query of GetPhoneNumber, and of UpdatePhoneNumber with a row lock.
@@ -30,16 +31,16 @@ const phoneNumberLiveIndex = "phone_numbers_live_number"
 func scanPhoneNumber(r rowScanner) (dialtone.PhoneNumber, error) {
 	n := dialtone.PhoneNumber{Object: "phone_number"}
 	var agentID sql.NullString
-	var created, updated timestamp
+	var paid, created, updated timestamp
 	if err := r.Scan(&n.ID, &n.Number, &n.Carrier, &n.Source, &n.Country, &n.FriendlyName,
 		&agentID, &n.InboundEnabled, &n.OutboundEnabled, &n.CustomPrompt,
-		&n.Capabilities.Voice, &n.Capabilities.SMS, &created, &updated); err != nil {
+		&n.Capabilities.Voice, &n.Capabilities.SMS, &paid, &created, &updated); err != nil {
 		return dialtone.PhoneNumber{}, err
 	}
 	if agentID.Valid {
 		n.AgentID = &agentID.String
 	}
-	n.CreatedAt, n.UpdatedAt = created.Time, updated.Time
+	n.PaidThrough, n.CreatedAt, n.UpdatedAt = paid.Time, created.Time, updated.Time
 	return n, nil
 }
 
@@ -53,8 +54,8 @@ func nullString(s *string) any {
 
 const phoneNumberInsert = `INSERT INTO phone_numbers (id, organization_id, number, carrier, source,
 	country, friendly_name, agent_id, inbound_enabled, outbound_enabled, custom_prompt, cap_voice,
-	cap_sms, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	cap_sms, paid_through, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
 
 // phoneNumberUpdate stores the fields UpdatePhoneNumber may change.
 const phoneNumberUpdate = `UPDATE phone_numbers SET agent_id = $1, inbound_enabled = $2,
@@ -149,7 +150,7 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 		if _, err = tx.ExecContext(ctx, phoneNumberInsert,
 			n.ID, orgID, n.Number, n.Carrier, n.Source, n.Country, n.FriendlyName, nullString(n.AgentID),
 			n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.Capabilities.Voice, n.Capabilities.SMS,
-			dbTime(n.CreatedAt), dbTime(n.UpdatedAt)); err != nil {
+			dbTime(n.PaidThrough), dbTime(n.CreatedAt), dbTime(n.UpdatedAt)); err != nil {
 			return err
 		}
 		if charge != nil {
