@@ -59,11 +59,13 @@ const (
 	EndedNoAgent          EndedReason = "no_agent"          // inbound to a number without an agent
 	EndedInboundDisabled  EndedReason = "inbound_disabled"  // inbound to a number that refuses calls
 	EndedTransferred      EndedReason = "transferred"       // handed to another number (cold transfer)
+	EndedNodeLost         EndedReason = "node_lost"         // the server process holding the call stopped
 )
 
 // EndedReasons lists every reason a call can end.
 func EndedReasons() []EndedReason {
 	return []EndedReason{EndedCallerHangup, EndedAgentHangup, EndedAPIHangup, EndedMaxDuration,
 		EndedBusy, EndedNoAnswer, EndedCarrierError, EndedVoicemail, EndedConcurrencyLimit,
-		EndedBalanceExhausted, EndedCanceled, EndedNoAgent, EndedInboundDisabled, EndedTransferred}
+		EndedBalanceExhausted, EndedCanceled, EndedNoAgent, EndedInboundDisabled, EndedTransferred,
+		EndedNodeLost}
 }

@@ -43,6 +43,7 @@ type Call struct {
 	ID                 string            `json:"id"`
 	Object             string            `json:"object"` // "call"
 	OrganizationID     string            `json:"-"`
+	NodeID             string            `json:"-"` // the server process holding the live call
 	Direction          CallDirection     `json:"direction"`
 	Status             CallStatus        `json:"status"`
 	AgentID            *string           `json:"agent_id"`        // nil for an inbound call to a number without an agent

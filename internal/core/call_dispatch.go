@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
@@ -12,20 +13,38 @@ import (
 // database, and lines they free.
 const pollInterval = 200 * time.Millisecond
 
+// heartbeatInterval is how often a process records that it is alive; a live call whose
+// process has been silent for nodeTimeout is ended with node_lost by the others.
+const (
+	heartbeatInterval = 2 * time.Second
+	nodeTimeout       = 15 * time.Second
+)
+
 // Run dispatches queued calls and watches prepaid balances until ctx ends. Every process
 // that serves the API runs it; the database decides which process dials each call. ctx also
-// bounds the carriers' work on the calls this process places.
+// bounds the carriers' work on the calls this process places, so when it ends those calls
+// end too, recorded with node_lost.
 func (s *Calls) Run(ctx context.Context) {
 	s.mu.Lock()
 	s.ctx = ctx
 	s.mu.Unlock()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	var beat time.Time
 	for {
+		if time.Since(beat) >= heartbeatInterval {
+			beat = time.Now()
+			if err := s.store.Heartbeat(ctx, s.node, s.now()); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "heartbeat", "error", err)
+			}
+			s.reapOrphans(ctx)
+		}
 		s.dispatch(ctx)
+		s.reconcile(ctx)
 		s.enforceBalances(ctx)
 		select {
 		case <-ctx.Done():
+			s.abandon()
 			return
 		case <-s.kick:
 		case <-tick.C:
@@ -58,6 +77,7 @@ func (s *Calls) dispatch(ctx context.Context) {
 					return CallEffects{}, false
 				}
 				fx, err := s.transition(c, dialtone.CallDialing, "", s.now())
+				c.NodeID = s.node
 				return fx, err == nil
 			})
 			if err != nil {
@@ -163,4 +183,93 @@ func (s *Calls) checkBalance(ctx context.Context, orgID string) error {
 	return dialtone.Errorf(dialtone.CodeInsufficientBalance,
 		"Calls need a positive balance; your organization's balance is %s.", formatUSD(balance)).
 		WithDetail("balance_micros", balance).WithDetail("required_micros", 1)
+}
+
+// reapOrphans ends the live calls of processes that stopped sending heartbeats, with
+// node_lost; an answered one is billed up to its process's last heartbeat.
+func (s *Calls) reapOrphans(ctx context.Context) {
+	orphans, err := s.store.OrphanedCalls(ctx, s.now().Add(-nodeTimeout))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "list orphaned calls", "error", err)
+		}
+		return
+	}
+	for _, o := range orphans {
+		_, err := s.store.UpdateCall(ctx, o.Call.ID, func(c *dialtone.Call) (CallEffects, error) {
+			if !c.Live() || c.NodeID == s.node {
+				return CallEffects{}, errStale
+			}
+			end := s.now()
+			if c.StartedAt != nil && o.LastSeen.After(*c.StartedAt) && o.LastSeen.Before(end) {
+				end = o.LastSeen
+			} else if c.StartedAt != nil {
+				end = *c.StartedAt
+			}
+			return s.transition(c, dialtone.CallFailed, dialtone.EndedNodeLost, end)
+		})
+		if err != nil && !errors.Is(err, errStale) {
+			s.log.ErrorContext(ctx, "end orphaned call", "call_id", o.Call.ID, "error", err)
+			continue
+		}
+		s.log.WarnContext(ctx, "ended a call whose server stopped", "call_id", o.Call.ID, "node", o.Call.NodeID)
+		s.wake()
+	}
+}
+
+// reconcile lets go of the calls this process holds that were ended elsewhere (by another
+// process serving the API, or by the reaper), hanging up their carrier legs.
+func (s *Calls) reconcile(ctx context.Context) {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.live))
+	for id := range s.live {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	ended, err := s.store.EndedCalls(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "reconcile calls", "error", err)
+		}
+		return
+	}
+	for _, id := range ended {
+		s.hangUp(ctx, id)
+	}
+}
+
+// Held returns how many live calls this process holds (placed or answered, not yet ended).
+func (s *Calls) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.live)
+}
+
+// abandon records the end of every call this process still holds, which end with it, as
+// node_lost; it runs when Run's context ends, with ten seconds to finish.
+func (s *Calls) abandon() {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.live))
+	for id := range s.live {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+			if c.Ended() {
+				return CallEffects{}, errStale
+			}
+			to := dialtone.CallFailed
+			if c.Status == dialtone.CallInProgress {
+				to = dialtone.CallCompleted
+			}
+			return s.transition(c, to, dialtone.EndedNodeLost, s.now())
+		})
+		if err != nil && !errors.Is(err, errStale) {
+			s.log.Error("end call at shutdown", "call_id", id, "error", err)
+		}
+		s.forget(id)
+	}
 }

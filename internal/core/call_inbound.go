@@ -65,7 +65,7 @@ func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 	}
 	c, err := s.store.InsertCall(ctx, orgID, func(counts CallCounts) (dialtone.Call, CallEffects, error) {
 		c := c
-		c.OrganizationID = orgID
+		c.OrganizationID, c.NodeID = orgID, s.node
 		var status dialtone.CallStatus
 		var reason dialtone.EndedReason
 		switch {

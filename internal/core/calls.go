@@ -29,6 +29,7 @@ type Calls struct {
 	scale     float64
 	now       func() time.Time
 	log       *slog.Logger
+	node      string // this process, in calls.node_id and nodes
 
 	kick chan struct{} // wakes the dispatcher; buffered, one pending wake is enough
 
@@ -70,7 +71,7 @@ func newCalls(store Store, telephony *TelephonyConfigs, carriers map[string]dial
 		maxLive:   cmp.Or(opt.MaxConcurrent, dialtone.DefaultMaxConcurrentCalls),
 		maxQueued: cmp.Or(opt.MaxQueued, dialtone.DefaultMaxQueuedCalls),
 		scale:     scale, now: now, log: cmp.Or(opt.Logger, slog.Default()),
-		kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
+		node: dialtone.NewID("node"), kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
 	}
 }
 

@@ -37,6 +37,12 @@ type CallCounts struct {
 	Live, Queued int
 }
 
+// OrphanedCall is a live call whose server process stopped sending heartbeats.
+type OrphanedCall struct {
+	Call     dialtone.Call
+	LastSeen time.Time // the node's last heartbeat; zero when it never sent one
+}
+
 // UsageGroup is one group of GET /v1/usage: ended calls of one day or one agent.
 type UsageGroup struct {
 	Key             string // "2026-11-23", or an agt_ id ("" for calls without an agent)
@@ -168,8 +174,8 @@ type Store interface {
 	// excludes every other InsertCall and ClaimCall of the organization, it counts the
 	// organization's calls, reads the oldest queued one and asks claim what it becomes; when
 	// claim returns false (or nothing is queued) nothing changes and ClaimCall returns false.
-	// Only Status, DialedAt, EndedAt, EndedReason and UpdatedAt of the claimed call are
-	// stored, with its effects.
+	// Only Status, DialedAt, EndedAt, EndedReason, UpdatedAt and NodeID of the claimed call
+	// are stored, with its effects.
 	ClaimCall(ctx context.Context, orgID string, claim func(CallCounts, *dialtone.Call) (CallEffects, bool)) (dialtone.Call, bool, error)
 	// UpdateCall loads call id (of any organization; deleted calls too), lets mutate change
 	// it, and stores the result with its effects, all in one transaction that excludes
@@ -195,7 +201,15 @@ type Store interface {
 	// CallUsage sums orgID's calls that ended in [from, to), grouped by the UTC day they
 	// ended ("day") or by agent ("agent"), in ascending key order.
 	CallUsage(ctx context.Context, orgID string, from, to time.Time, groupBy string) ([]UsageGroup, error)
-	// ListEvents returns orgID's events about object objectID, oldest first.
+	// Heartbeat records that server process node is alive at t.
+	Heartbeat(ctx context.Context, node string, t time.Time) error
+	// OrphanedCalls returns the live calls (dialing, ringing, in_progress) whose node has not
+	// sent a heartbeat since staleBefore (or never did), each with its node's last heartbeat
+	// (zero when none).
+	OrphanedCalls(ctx context.Context, staleBefore time.Time) ([]OrphanedCall, error)
+	// EndedCalls returns which of ids are calls that have ended.
+	EndedCalls(ctx context.Context, ids []string) ([]string, error)
+	// ListObjectEvents returns orgID's events about object objectID, oldest first.
 	ListObjectEvents(ctx context.Context, orgID, objectID string) ([]dialtone.Event, error)
 
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
@@ -100,4 +101,75 @@ func (s *Store) ListObjectEvents(ctx context.Context, orgID, objectID string) ([
 		events = append(events, ev)
 	}
 	return events, rows.Err()
+}
+
+// Heartbeat records that node is alive at t.
+func (s *Store) Heartbeat(ctx context.Context, node string, t time.Time) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`, node, dbTime(t))
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	return nil
+}
+
+// OrphanedCalls returns the live calls whose node was last seen before staleBefore, or never.
+func (s *Store) OrphanedCalls(ctx context.Context, staleBefore time.Time) ([]core.OrphanedCall, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+callColumns+`,
+		(SELECT seen_at FROM nodes WHERE nodes.id = calls.node_id)
+		FROM calls WHERE status IN `+callLiveStatuses+` AND NOT EXISTS
+		(SELECT 1 FROM nodes WHERE nodes.id = calls.node_id AND nodes.seen_at >= $1) ORDER BY seq`,
+		dbTime(staleBefore))
+	if err != nil {
+		return nil, fmt.Errorf("orphaned calls: %w", err)
+	}
+	defer rows.Close()
+	var out []core.OrphanedCall
+	for rows.Next() {
+		var seen timestamp
+		c, err := scanCall(suffixed{rows, &seen})
+		if err != nil {
+			return nil, fmt.Errorf("orphaned calls: %w", err)
+		}
+		out = append(out, core.OrphanedCall{Call: c, LastSeen: seen.Time})
+	}
+	return out, rows.Err()
+}
+
+// suffixed scans the columns the wrapped scanner's caller expects, then one more into last.
+type suffixed struct {
+	r    rowScanner
+	last any
+}
+
+func (s suffixed) Scan(dest ...any) error { return s.r.Scan(append(dest, s.last)...) }
+
+// EndedCalls returns which of ids are calls in a terminal status.
+func (s *Store) EndedCalls(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var w where
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i], marks[i] = id, "?"
+	}
+	w = w.and("id IN ("+strings.Join(marks, ", ")+")", args...).
+		and("status NOT IN ('queued', 'dialing', 'ringing', 'in_progress')")
+	cond, params := w.render()
+	rows, err := s.reader.QueryContext(ctx, `SELECT id FROM calls WHERE `+cond, params...)
+	if err != nil {
+		return nil, fmt.Errorf("ended calls: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("ended calls: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

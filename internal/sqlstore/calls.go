@@ -15,21 +15,21 @@ import (
 const callColumns = `id, organization_id, direction, status, agent_id, phone_number_id, from_number,
 	to_number, carrier, instructions, variables, metadata, ring_timeout_seconds, answered_by,
 	ended_reason, queued_at, dialed_at, started_at, ended_at, duration_seconds, cost_micros,
-	created_at, updated_at`
+	created_at, updated_at, node_id`
 
 // callLiveStatuses is the SQL list of the statuses that hold a concurrency slot.
 const callLiveStatuses = `('dialing', 'ringing', 'in_progress')`
 
 func scanCall(r rowScanner) (dialtone.Call, error) {
 	c := dialtone.Call{Object: "call"}
-	var agentID, answeredBy, endedReason sql.NullString
+	var agentID, answeredBy, endedReason, node sql.NullString
 	var variables, metadata string
 	var queued, dialed, started, ended, created, updated timestamp
 	var cost int64
 	if err := r.Scan(&c.ID, &c.OrganizationID, &c.Direction, &c.Status, &agentID, &c.PhoneNumberID,
 		&c.FromNumber, &c.ToNumber, &c.Carrier, &c.Instructions, &variables, &metadata,
 		&c.RingTimeoutSeconds, &answeredBy, &endedReason, &queued, &dialed, &started, &ended,
-		&c.DurationSeconds, &cost, &created, &updated); err != nil {
+		&c.DurationSeconds, &cost, &created, &updated, &node); err != nil {
 		return dialtone.Call{}, err
 	}
 	if agentID.Valid {
@@ -51,7 +51,7 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 	}
 	c.QueuedAt, c.DialedAt, c.StartedAt, c.EndedAt = queued.Time, dialed.ptr(), started.ptr(), ended.ptr()
 	c.CreatedAt, c.UpdatedAt = created.Time, updated.Time
-	c.Cost = dialtone.USD(cost)
+	c.Cost, c.NodeID = dialtone.USD(cost), node.String
 	return c, nil
 }
 
@@ -75,15 +75,23 @@ func insertCall(ctx context.Context, tx *sql.Tx, c dialtone.Call) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO calls (id, organization_id, direction, status, agent_id,
 		phone_number_id, from_number, to_number, carrier, instructions, variables, metadata,
 		ring_timeout_seconds, answered_by, ended_reason, queued_at, dialed_at, started_at, ended_at,
-		duration_seconds, cost_micros, created_at, updated_at)
+		duration_seconds, cost_micros, created_at, updated_at, node_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-		$20, $21, $22, $23)`,
+		$20, $21, $22, $23, $24)`,
 		c.ID, c.OrganizationID, c.Direction, c.Status, nullText(c.AgentID), c.PhoneNumberID,
 		c.FromNumber, c.ToNumber, c.Carrier, c.Instructions, variables, metadata,
 		c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
 		dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
-		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt), nullIfEmpty(c.NodeID))
 	return err
+}
+
+// nullIfEmpty is a nullable TEXT argument: NULL for "".
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nonNilMap(m map[string]string) map[string]string {
@@ -182,9 +190,9 @@ func (s *Store) ClaimCall(ctx context.Context, orgID string, claim func(core.Cal
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = $1, dialed_at = $2, ended_at = $3,
-			ended_reason = $4, updated_at = $5 WHERE id = $6`,
+			ended_reason = $4, updated_at = $5, node_id = $6 WHERE id = $7`,
 			c.Status, dbNullTime(c.DialedAt), dbNullTime(c.EndedAt), nullText(c.EndedReason),
-			dbTime(c.UpdatedAt), c.ID); err != nil {
+			dbTime(c.UpdatedAt), nullIfEmpty(c.NodeID), c.ID); err != nil {
 			return err
 		}
 		claimed, ok = c, true
