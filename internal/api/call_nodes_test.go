@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,9 @@ func TestCallEndedElsewhereIsLetGo(t *testing.T) {
 	waitCall(t, env, env.Admin, id, status(dialtone.CallInProgress))
 	if n := env.Services.Calls.Held(); n != 1 {
 		t.Fatalf("holding %d calls, want 1", n)
+	}
+	if m := call(t, env, "GET", "/metrics", "", ""); !strings.Contains(string(m.Raw), "\ndialtone_calls_held 1\n") {
+		t.Fatalf("metrics: %s", m.Raw)
 	}
 	// Another process hangs it up: it writes the database only.
 	if _, err := env.Store.UpdateCall(t.Context(), id, func(c *dialtone.Call) (core.CallEffects, error) {

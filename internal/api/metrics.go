@@ -14,7 +14,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+// newMetrics registers the HTTP metrics, and a gauge of the live calls this process holds
+// (read from held at each scrape), on reg.
+func newMetrics(reg *prometheus.Registry, held func() int) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dialtone_http_requests_total",
@@ -26,7 +28,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"method", "route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	calls := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dialtone_calls_held",
+		Help: "Live calls this server process holds (placed or answered, not yet ended).",
+	}, func() float64 { return float64(held()) })
+	reg.MustRegister(m.requests, m.duration, calls)
 	return m
 }
 

@@ -65,11 +65,15 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	held := func() int { return 0 } // a server without services holds no calls
+	if opts.Services != nil && opts.Services.Calls != nil {
+		held = opts.Services.Calls.Held
+	}
 	s := &Server{
 		opts: opts, svc: opts.Services, log: opts.Logger,
 		mux: http.NewServeMux(), paths: http.NewServeMux(), allowed: map[string][]string{},
 		limits:  newRateLimiter(opts.ReadsPerMinute, opts.WritesPerMinute, opts.Now),
-		metrics: newMetrics(opts.Registry),
+		metrics: newMetrics(opts.Registry, held),
 	}
 	s.routes = s.routeList()
 	for _, rt := range s.routes {

@@ -16,6 +16,9 @@ const pollInterval = 200 * time.Millisecond
 // heartbeatInterval is how often a process records that it is alive; a live call whose
 // process has been silent for nodeTimeout is ended with node_lost by the others.
 const (
+	// carrierGrace is how long after a call's ring timeout the carrier may still report it
+	// answered (or not) before core gives up on it.
+	carrierGrace      = 30 * time.Second
 	heartbeatInterval = 2 * time.Second
 	nodeTimeout       = 15 * time.Second
 )
@@ -101,6 +104,11 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 		return
 	}
 	s.track(c, carrier)
+	// A carrier that goes silent must not hold the line forever: a call still unanswered well
+	// after its ring timeout fails.
+	s.after(c.ID, time.Duration(c.RingTimeoutSeconds)*time.Second+carrierGrace, func(ctx context.Context) {
+		s.failUnanswered(ctx, c.ID)
+	})
 	req := dialtone.DialRequest{CallID: c.ID, From: c.FromNumber, To: c.ToNumber,
 		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second}
 	if err := carrier.Dial(ctx, req, s); err != nil {

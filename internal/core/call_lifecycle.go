@@ -108,7 +108,9 @@ func (s *Calls) answered(ctx context.Context, c dialtone.Call) {
 		s.endQuietly(ctx, c.ID, dialtone.EndedVoicemail)
 		return
 	}
-	s.after(c.ID, time.Duration(maxDuration)*time.Second, dialtone.EndedMaxDuration)
+	s.after(c.ID, time.Duration(maxDuration)*time.Second, func(ctx context.Context) {
+		s.endQuietly(ctx, c.ID, dialtone.EndedMaxDuration)
+	})
 }
 
 // onBeep ends a voicemail call at the beep. The agent's message is spoken there once the
@@ -117,9 +119,9 @@ func (s *Calls) onBeep(ctx context.Context, id string) {
 	s.endQuietly(ctx, id, dialtone.EndedVoicemail)
 }
 
-// after ends call id with reason once d (scaled by the time scale) has passed, unless the call
-// ends first.
-func (s *Calls) after(id string, d time.Duration, reason dialtone.EndedReason) {
+// after runs fn once d (scaled by the time scale) has passed, unless call id ends first (or
+// this process does not hold it).
+func (s *Calls) after(id string, d time.Duration, fn func(context.Context)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lc := s.live[id]
@@ -127,7 +129,7 @@ func (s *Calls) after(id string, d time.Duration, reason dialtone.EndedReason) {
 		return
 	}
 	ctx := s.ctx
-	lc.timers = append(lc.timers, time.AfterFunc(s.scaled(d), func() { s.endQuietly(ctx, id, reason) }))
+	lc.timers = append(lc.timers, time.AfterFunc(s.scaled(d), func() { fn(ctx) }))
 }
 
 func (s *Calls) scaled(d time.Duration) time.Duration {
@@ -179,6 +181,27 @@ func (s *Calls) fail(ctx context.Context, id string, reason dialtone.EndedReason
 	if err != nil && !errors.Is(err, errStale) {
 		s.log.ErrorContext(ctx, "fail call", "call_id", id, "reason", reason, "error", err)
 	}
+	s.hangUp(ctx, id)
+	s.wake()
+}
+
+// failUnanswered fails call id with carrier_error unless it was answered or ended: the
+// carrier never said what became of it.
+func (s *Calls) failUnanswered(ctx context.Context, id string) {
+	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+		if c.Status != dialtone.CallDialing && c.Status != dialtone.CallRinging {
+			return CallEffects{}, errStale
+		}
+		return s.transition(c, dialtone.CallFailed, dialtone.EndedCarrierError, s.now())
+	})
+	if errors.Is(err, errStale) {
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "fail silent call", "call_id", id, "error", err)
+		return
+	}
+	s.log.WarnContext(ctx, "the carrier never reported on a call; failed it", "call_id", id)
 	s.hangUp(ctx, id)
 	s.wake()
 }

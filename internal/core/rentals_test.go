@@ -8,9 +8,9 @@ import (
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
+	speech "github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
-	speech "github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
 // TestMonthlyRentals: a number is charged its first month when provisioned and each later
