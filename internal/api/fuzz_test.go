@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/dialtonehq/dialtone"
@@ -58,6 +60,53 @@ func FuzzAuthorizationHeader(f *testing.F) {
 			t.Fatalf("authenticated %q", header)
 		} else if c := dialtone.AsError(err).Code; c != dialtone.CodeMissingAPIKey && c != dialtone.CodeInvalidAPIKey && c != dialtone.CodeKeySecretRequired {
 			t.Fatalf("%q gave %v", header, err)
+		}
+	})
+}
+
+// FuzzDecodeCallBody feeds arbitrary bodies through decoding and validation of POST /v1/calls:
+// it must never panic, and every problem must be a catalogued field error.
+func FuzzDecodeCallBody(f *testing.F) {
+	for _, seed := range []string{
+		``, `{}`, `{"agent_id":"agt_x","to_number":"+12125550100"}`, `{"to_number":"212 555 0100"}`,
+		`{"to_number":"+1"}`, `{"from_number":12}`, `{"variables":{"":"x"},"metadata":[]}`,
+		`{"ring_timeout_seconds":-1}`, `{"ring_timeout_seconds":1e99}`, "{\"instructions\":\"\xff\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	calls := core.New(nil, sandbox.Voices{}, core.Options{}).Calls
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var params dialtone.CallParams
+		b, bad, err := decodeObject(raw, &params)
+		if err != nil {
+			if !dialtone.AsError(err).Code.Catalogued() {
+				t.Fatalf("uncatalogued error %v", err)
+			}
+			return
+		}
+		all := b.merge(append(bad, dialtone.FieldError{Field: "x", Code: dialtone.CodeInvalidValue, Message: "x"}), calls.ValidateCreate(params))
+		for _, fe := range dialtone.AsError(all).Fields {
+			if !fe.Code.Catalogued() || fe.Message == "" {
+				t.Fatalf("bad field error %+v", fe)
+			}
+		}
+	})
+}
+
+// FuzzCallFilter: no query string may panic the filters of GET /v1/calls or give anything but
+// invalid_value on a named parameter.
+func FuzzCallFilter(f *testing.F) {
+	for _, seed := range []string{"", "status=queued", "status=x&direction=y", "created_after=2026-11-23T09:00:00Z",
+		"created_before=yesterday", "created_after=%zz", "agent_id=agt_1&phone_number_id=num_2", "status=&direction="} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := &http.Request{URL: &url.URL{RawQuery: query}}
+		if _, err := callFilter(r); err != nil {
+			e := dialtone.AsError(err)
+			if e.Code != dialtone.CodeInvalidValue || e.Param == "" || len(e.Fields) == 0 {
+				t.Fatalf("%q gave %+v", query, e)
+			}
 		}
 	})
 }
