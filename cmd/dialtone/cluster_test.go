@@ -9,13 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 )
 
@@ -184,28 +184,12 @@ func TestCapHoldsAcrossProcesses(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	type edge struct {
-		at    time.Time
-		delta int
-	}
-	var edges []edge
 	for _, c := range calls {
-		if c.Status != dialtone.CallCompleted || c.DialedAt == nil || c.EndedAt == nil {
+		if c.Status != dialtone.CallCompleted {
 			t.Fatalf("call %s ended %s (%v)", c.ID, c.Status, c.EndedReason)
 		}
-		edges = append(edges, edge{*c.DialedAt, +1}, edge{*c.EndedAt, -1})
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		if !edges[i].at.Equal(edges[j].at) {
-			return edges[i].at.Before(edges[j].at)
-		}
-		return edges[i].delta < edges[j].delta
-	})
-	live, most := 0, 0
-	for _, e := range edges {
-		live += e.delta
-		most = max(most, live)
-	}
+	most := apitest.MaxLive(t, calls)
 	if most > 10 {
 		t.Fatalf("%d calls were live at once across the two processes; the cap is 10", most)
 	}

@@ -3,7 +3,6 @@ package api_test
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -11,36 +10,6 @@ import (
 	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 )
-
-// maxOverlap returns the largest number of calls live at one instant, a call being live from
-// dialed_at to ended_at. At equal instants an end counts before a start: the ending call
-// freed its line before the next one took it.
-func maxOverlap(t testing.TB, calls []dialtone.Call) int {
-	t.Helper()
-	type edge struct {
-		at    time.Time
-		delta int
-	}
-	var edges []edge
-	for _, c := range calls {
-		if c.DialedAt == nil || c.EndedAt == nil {
-			t.Fatalf("call %s has no dialed_at/ended_at: %+v", c.ID, c)
-		}
-		edges = append(edges, edge{*c.DialedAt, +1}, edge{*c.EndedAt, -1})
-	}
-	sort.Slice(edges, func(i, j int) bool {
-		if !edges[i].at.Equal(edges[j].at) {
-			return edges[i].at.Before(edges[j].at)
-		}
-		return edges[i].delta < edges[j].delta
-	})
-	live, most := 0, 0
-	for _, e := range edges {
-		live += e.delta
-		most = max(most, live)
-	}
-	return most
-}
 
 // allCalls lists every call of the credential's organization, oldest first.
 func allCalls(t testing.TB, env *apitest.Env, cred string) []dialtone.Call {
@@ -85,7 +54,7 @@ func TestConcurrencyCap(t *testing.T) {
 				t.Fatalf("call %d dialled at %v, before call %d queued earlier (%v)", i, c.DialedAt, i-1, calls[i-1].DialedAt)
 			}
 		}
-		most := maxOverlap(t, calls)
+		most := apitest.MaxLive(t, calls)
 		if most > 10 {
 			t.Fatalf("%d calls were live at once; the cap is 10", most)
 		}

@@ -5,6 +5,7 @@ package apitest
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,4 +102,34 @@ func (e *Env) OrgMode(t testing.TB, name string, mode dialtone.BillingMode) (org
 		t.Fatalf("create organization: %v", err)
 	}
 	return org.ID, k.Credential
+}
+
+// MaxLive returns the largest number of calls live at one instant, a call being live from
+// its dialed_at to its ended_at; every call must have both. At equal instants an end counts
+// before a start: the ending call freed its line before the next one took it.
+func MaxLive(t testing.TB, calls []dialtone.Call) int {
+	t.Helper()
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(calls))
+	for _, c := range calls {
+		if c.DialedAt == nil || c.EndedAt == nil {
+			t.Fatalf("call %s has no dialed_at/ended_at: %+v", c.ID, c)
+		}
+		edges = append(edges, edge{*c.DialedAt, +1}, edge{*c.EndedAt, -1})
+	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	live, most := 0, 0
+	for _, e := range edges {
+		live += e.delta
+		most = max(most, live)
+	}
+	return most
 }
