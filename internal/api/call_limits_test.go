@@ -73,7 +73,7 @@ func credit(t testing.TB, env *apitest.Env, orgID string, micros int64) {
 // TestPrepaidCalls: a prepaid organization needs a balance to call, a live call ends when the
 // balance runs out, and the ledger holds exactly the calls' charges.
 func TestPrepaidCalls(t *testing.T) {
-	eachDialectWith(t, apitest.Options{TimeScale: 0.01, WritesPerMinute: 1000,
+	eachDialectWith(t, apitest.Options{TimeScale: 0.01, WritesPerMinute: 1000, MaxConcurrentCalls: 1,
 		// A number costs $2.90, so a $3.00 credit leaves $0.10: 0.1 s of a $60/minute call.
 		Prices: dialtone.Prices{NumberMonthlyMicros: 2_900_000, OutboundMinuteMicros: 60_000_000}},
 		func(t *testing.T, env *apitest.Env) {
@@ -82,12 +82,21 @@ func TestPrepaidCalls(t *testing.T) {
 			agent, _, _ := callSetup(t, env, admin, "")
 
 			id := placeCall(t, env, admin, agent, sandboxTo("00"), "")
+			waiting := placeCall(t, env, admin, agent, sandboxTo("00"), "")
 			c := waitCall(t, env, admin, id, ended)
+			waitCall(t, env, admin, waiting, ended)
 			if c.Status != dialtone.CallCompleted || *c.EndedReason != dialtone.EndedBalanceExhausted || c.Cost.AmountMicros <= 0 {
 				t.Fatalf("ended %s/%v cost %d", c.Status, *c.EndedReason, c.Cost.AmountMicros)
 			}
 			if c.Cost.AmountMicros != dialtone.CallCostMicros(c.DurationSeconds, 60_000_000) {
 				t.Fatalf("cost %d for %d s", c.Cost.AmountMicros, c.DurationSeconds)
+			}
+
+			// A call queued behind the first one (the cap is 1) is not dialled once the
+			// balance is gone.
+			queued := decode[dialtone.Call](t, call(t, env, "GET", "/v1/calls/"+waiting, admin, "").Raw)
+			if queued.Status != dialtone.CallFailed || *queued.EndedReason != dialtone.EndedBalanceExhausted || queued.StartedAt != nil {
+				t.Fatalf("queued call: %s/%v", queued.Status, queued.EndedReason)
 			}
 
 			// No balance left: the next call is refused and nothing is stored.
@@ -96,7 +105,7 @@ func TestPrepaidCalls(t *testing.T) {
 			if e.Details["balance_micros"].(float64) > 0 {
 				t.Fatalf("details %v", e.Details)
 			}
-			if n := len(allCalls(t, env, admin)); n != 1 {
+			if n := len(allCalls(t, env, admin)); n != 2 {
 				t.Fatalf("%d calls stored", n)
 			}
 

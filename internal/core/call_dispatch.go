@@ -95,8 +95,13 @@ func (s *Calls) dispatch(ctx context.Context) {
 }
 
 // dial hands a call that just left the queue to its number's carrier; a carrier that is not
-// configured or refuses the call fails it with carrier_error.
+// configured or refuses the call fails it with carrier_error, and a prepaid organization whose
+// balance ran out while the call waited fails it with balance_exhausted.
 func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
+	if err := s.checkBalance(ctx, c.OrganizationID); err != nil {
+		s.fail(ctx, c.ID, dialtone.EndedBalanceExhausted)
+		return
+	}
 	carrier := s.carriers[c.Carrier]
 	if carrier == nil {
 		s.log.ErrorContext(ctx, "dial: carrier not configured", "call_id", c.ID, "carrier", c.Carrier)
