@@ -20,11 +20,15 @@ const (
 
 // Client calls the Dialtone API. It is safe for concurrent use by multiple goroutines.
 type Client struct {
-	Agents        *AgentsService
-	Keys          *KeysService
-	PhoneNumbers  *PhoneNumbersService
-	Organizations *OrganizationsService
-	Voices        *VoicesService
+	Agents          *AgentsService
+	Billing         *BillingService
+	Calls           *CallsService
+	Keys            *KeysService
+	PhoneNumbers    *PhoneNumbersService
+	Organizations   *OrganizationsService
+	Sandbox         *SandboxService
+	TelephonyConfig *TelephonyConfigService
+	Voices          *VoicesService
 
 	baseURL     string
 	credential  string
@@ -110,9 +114,13 @@ func New(baseURL, credential string, opts ...Option) *Client {
 		}
 	}
 	c.Agents = &AgentsService{c: c}
+	c.Billing = &BillingService{c: c}
+	c.Calls = &CallsService{c: c}
 	c.Keys = &KeysService{c: c}
 	c.PhoneNumbers = &PhoneNumbersService{c: c}
 	c.Organizations = &OrganizationsService{c: c}
+	c.Sandbox = &SandboxService{c: c}
+	c.TelephonyConfig = &TelephonyConfigService{c: c}
 	c.Voices = &VoicesService{c: c}
 	return c
 }

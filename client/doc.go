@@ -1,7 +1,9 @@
 // Package client is the Go SDK of the Dialtone API (v1).
 //
 // A Client holds a base URL and a credential ("key_id:key_secret", as printed when a key is
-// created) and exposes one service per resource: Agents, Keys, Organizations and Voices. Every
+// created) and exposes one service per resource: Agents, Keys, Organizations, Voices,
+// PhoneNumbers, Calls, Sandbox (simulated callers), Billing (balance, ledger, usage, credits)
+// and TelephonyConfig (allowed destinations). Every
 // method takes a context, sends JSON, and returns either the decoded object or an error; an
 // error the server reported is a *Error carrying its status, type, code, message and request
 // id. Branch on the code with IsCode, never on the message.
