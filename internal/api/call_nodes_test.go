@@ -30,7 +30,7 @@ func TestCallsOfAStoppedProcessEnd(t *testing.T) {
 				Status: dialtone.CallInProgress, PhoneNumberID: numID, FromNumber: "+14155550123", ToNumber: number,
 				Carrier: "sandbox", QueuedAt: started, DialedAt: &started, StartedAt: &started, Cost: dialtone.USD(0),
 				CreatedAt: started, UpdatedAt: started, NodeID: node}
-			if _, err := env.Store.InsertCall(t.Context(), env.OrgID, func(core.CallCounts) (dialtone.Call, core.CallEffects, error) {
+			if _, err := env.Store.InsertCall(t.Context(), env.OrgID, core.CallCounts{}, func(core.CallCounts) (dialtone.Call, core.CallEffects, error) {
 				return c, core.CallEffects{}, nil
 			}); err != nil {
 				t.Fatal(err)

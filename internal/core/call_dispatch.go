@@ -75,7 +75,7 @@ func (s *Calls) dispatch(ctx context.Context) {
 	}
 	for _, org := range orgs {
 		for ctx.Err() == nil {
-			c, ok, err := s.store.ClaimCall(ctx, org, func(n CallCounts, c *dialtone.Call) (CallEffects, bool) {
+			c, ok, err := s.store.ClaimCall(ctx, org, s.maxLive, func(n CallCounts, c *dialtone.Call) (CallEffects, bool) {
 				if n.Live >= s.maxLive {
 					return CallEffects{}, false
 				}

@@ -63,7 +63,7 @@ func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 		Carrier: n.Carrier, RingTimeoutSeconds: dialtone.DefaultRingTimeoutSeconds,
 		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
-	c, err := s.store.InsertCall(ctx, orgID, func(counts CallCounts) (dialtone.Call, CallEffects, error) {
+	c, err := s.store.InsertCall(ctx, orgID, CallCounts{Live: s.maxLive}, func(counts CallCounts) (dialtone.Call, CallEffects, error) {
 		c := c
 		c.OrganizationID, c.NodeID = orgID, s.node
 		var status dialtone.CallStatus

@@ -137,7 +137,7 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 		Metadata: params.Metadata.Value, RingTimeoutSeconds: or(params.RingTimeoutSeconds, agent.RingTimeoutSeconds),
 		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
-	c, err = s.store.InsertCall(ctx, org, func(n CallCounts) (dialtone.Call, CallEffects, error) {
+	c, err = s.store.InsertCall(ctx, org, CallCounts{Queued: s.maxQueued}, func(n CallCounts) (dialtone.Call, CallEffects, error) {
 		if n.Queued >= s.maxQueued {
 			return dialtone.Call{}, CallEffects{}, dialtone.Errorf(dialtone.CodeConcurrentCallLimit,
 				"%d calls are already waiting for one of your organization's %d lines; the queue holds at most %d.",

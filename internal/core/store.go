@@ -32,7 +32,9 @@ type CallEffects struct {
 }
 
 // CallCounts are an organization's calls that hold a concurrency slot (dialing, ringing,
-// in_progress) and that wait for one (queued).
+// in_progress) and that wait for one (queued). Given as caps to InsertCall and ClaimCall, they
+// bound the counting: a count that reaches its cap stops there, so the work per call does not
+// grow with the queue.
 type CallCounts struct {
 	Live, Queued int
 }
@@ -167,16 +169,18 @@ type Store interface {
 	// InsertCall stores a new call of orgID with its events. In one transaction that excludes
 	// every other InsertCall and ClaimCall of the organization (PostgreSQL: the organization
 	// row is locked; SQLite: write transactions are serialised), it counts the organization's
-	// calls and asks decide for the call to store given those counts; an error from decide
-	// stores nothing and is returned as is. It returns the call as stored.
-	InsertCall(ctx context.Context, orgID string, decide func(CallCounts) (dialtone.Call, CallEffects, error)) (dialtone.Call, error)
+	// calls, each count up to its cap in caps, and asks decide for the call to store given
+	// those counts; an error from decide stores nothing and is returned as is. It returns the
+	// call as stored.
+	InsertCall(ctx context.Context, orgID string, caps CallCounts, decide func(CallCounts) (dialtone.Call, CallEffects, error)) (dialtone.Call, error)
 	// ClaimCall takes orgID's oldest queued call out of the queue. In one transaction that
 	// excludes every other InsertCall and ClaimCall of the organization, it counts the
-	// organization's calls, reads the oldest queued one and asks claim what it becomes; when
+	// organization's live calls up to maxLive, reads the oldest queued one and asks claim what
+	// it becomes (Queued in the counts is 1 when a call is queued); when
 	// claim returns false (or nothing is queued) nothing changes and ClaimCall returns false.
 	// Only Status, DialedAt, EndedAt, EndedReason, UpdatedAt and NodeID of the claimed call
 	// are stored, with its effects.
-	ClaimCall(ctx context.Context, orgID string, claim func(CallCounts, *dialtone.Call) (CallEffects, bool)) (dialtone.Call, bool, error)
+	ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(CallCounts, *dialtone.Call) (CallEffects, bool)) (dialtone.Call, bool, error)
 	// UpdateCall loads call id (of any organization; deleted calls too), lets mutate change
 	// it, and stores the result with its effects, all in one transaction that excludes
 	// concurrent updates of the call. An error from mutate aborts the update and is returned

@@ -120,8 +120,8 @@ func storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.CallEff
 
 // lockOrganizationCalls locks orgID's row (PostgreSQL; SQLite serialises write transactions)
 // so that the transaction is the only one counting and changing the organization's queue and
-// live calls, and returns those counts.
-func (s *Store) lockOrganizationCalls(ctx context.Context, tx *sql.Tx, orgID string) (core.CallCounts, error) {
+// live calls, and returns those counts, each counted up to its cap in caps.
+func (s *Store) lockOrganizationCalls(ctx context.Context, tx *sql.Tx, orgID string, caps core.CallCounts) (core.CallCounts, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -132,20 +132,21 @@ func (s *Store) lockOrganizationCalls(ctx context.Context, tx *sql.Tx, orgID str
 	}
 	var n core.CallCounts
 	err = tx.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN status IN `+callLiveStatuses+` THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0)
-		FROM calls WHERE organization_id = $1 AND status IN ('queued', 'dialing', 'ringing', 'in_progress')`,
-		orgID).Scan(&n.Live, &n.Queued)
+		(SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE organization_id = $1
+			AND status IN `+callLiveStatuses+` LIMIT $2) AS live),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE organization_id = $1
+			AND status = 'queued' LIMIT $3) AS queued)`,
+		orgID, max(caps.Live, 0), max(caps.Queued, 0)).Scan(&n.Live, &n.Queued)
 	return n, err
 }
 
 // InsertCall stores the call decide returns for orgID's current counts, with its effects,
 // in one transaction holding the organization's lock (see core.Store).
-func (s *Store) InsertCall(ctx context.Context, orgID string, decide func(core.CallCounts) (dialtone.Call, core.CallEffects, error)) (dialtone.Call, error) {
+func (s *Store) InsertCall(ctx context.Context, orgID string, caps core.CallCounts, decide func(core.CallCounts) (dialtone.Call, core.CallEffects, error)) (dialtone.Call, error) {
 	var stored dialtone.Call
 	var decideErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		counts, err := s.lockOrganizationCalls(ctx, tx, orgID)
+		counts, err := s.lockOrganizationCalls(ctx, tx, orgID, caps)
 		if err != nil {
 			return err
 		}
@@ -172,11 +173,11 @@ func (s *Store) InsertCall(ctx context.Context, orgID string, decide func(core.C
 
 // ClaimCall takes orgID's oldest queued call out of the queue when claim agrees (see
 // core.Store).
-func (s *Store) ClaimCall(ctx context.Context, orgID string, claim func(core.CallCounts, *dialtone.Call) (core.CallEffects, bool)) (dialtone.Call, bool, error) {
+func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(core.CallCounts, *dialtone.Call) (core.CallEffects, bool)) (dialtone.Call, bool, error) {
 	var claimed dialtone.Call
 	var ok bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		counts, err := s.lockOrganizationCalls(ctx, tx, orgID)
+		counts, err := s.lockOrganizationCalls(ctx, tx, orgID, core.CallCounts{Live: maxLive, Queued: 1})
 		if err != nil || counts.Queued == 0 {
 			return err
 		}
