@@ -24,25 +24,6 @@ const (
 	DefaultLanguage           = "en-US"
 )
 
-// BrainType names what decides an agent's next words.
-type BrainType string
-
-// The brain types.
-const (
-	BrainScripted BrainType = "scripted" // offline, deterministic rules written in the agent
-	BrainOpenAI   BrainType = "openai"   // any OpenAI-compatible chat-completions endpoint
-	BrainWebhook  BrainType = "webhook"  // the user's server answers each caller turn
-)
-
-// BrainTypes lists the brain types.
-func BrainTypes() []BrainType { return []BrainType{BrainScripted, BrainOpenAI, BrainWebhook} }
-
-// Brain is an agent's brain settings. The settings of each type arrive with the conversation
-// engine; for now only the type is set.
-type Brain struct {
-	Type BrainType `json:"type"`
-}
-
 // VoicemailAction is what an agent does when an outbound call reaches voicemail.
 type VoicemailAction string
 
@@ -68,6 +49,7 @@ type Agent struct {
 	Voice                  string            `json:"voice"`
 	Language               string            `json:"language"`
 	Brain                  Brain             `json:"brain"`
+	BrainSecret            string            `json:"-"` // the brain's API key, sealed; never leaves the server
 	Voicemail              Voicemail         `json:"voicemail"`
 	MaxCallDurationSeconds int               `json:"max_call_duration_seconds"`
 	RingTimeoutSeconds     int               `json:"ring_timeout_seconds"`

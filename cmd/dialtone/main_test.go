@@ -46,6 +46,9 @@ func (b *lockedBuffer) String() string {
 var credentialLine = regexp.MustCompile(`(?m)^  (key_[0-9A-Za-z]+:dts_[0-9A-Za-z]+)$`)
 var listenLine = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 
+// testSecretKey is a --secret-key for servers under test (base64 of 32 bytes).
+const testSecretKey = "dGVzdC1zZWNyZXQta2V5LWZvci1kaWFsdG9uZS10ZXM="
+
 // storageFlags returns the flags of a fresh database of each dialect.
 func storageFlags(t *testing.T) map[string][]string {
 	return map[string][]string{
@@ -63,7 +66,7 @@ func TestServePrintsAWorkingCredentialAndStopsGracefully(t *testing.T) {
 			var out lockedBuffer
 			cmd.SetOut(&out)
 			cmd.SetErr(&bytes.Buffer{})
-			cmd.SetArgs(append([]string{"serve", "--addr", "127.0.0.1:0"}, storage...))
+			cmd.SetArgs(append([]string{"serve", "--addr", "127.0.0.1:0", "--secret-key", testSecretKey}, storage...))
 			done := make(chan error, 1)
 			go func() { done <- cmd.ExecuteContext(ctx) }()
 

@@ -19,6 +19,7 @@ import (
 	sandboxcarrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/config"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
@@ -51,8 +52,13 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	defer st.Close()
 
+	secrets, err := openSecrets(cfg)
+	if err != nil {
+		return err
+	}
 	voices := sandbox.Voices{}
 	svc := core.New(st, voices, core.Options{
+		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
 		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
@@ -120,6 +126,22 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openSecrets returns the box sealing users' secrets: under --secret-key, or else under the
+// key file in the data directory (created on first start).
+func openSecrets(cfg *config.Config) (*secretbox.Box, error) {
+	var key []byte
+	var err error
+	if cfg.SecretKey != "" {
+		key, err = secretbox.ParseKey(cfg.SecretKey)
+	} else {
+		key, err = secretbox.LoadOrCreateKey(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return secretbox.New(key)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

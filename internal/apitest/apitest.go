@@ -13,6 +13,7 @@ import (
 	"github.com/dialtonehq/dialtone/internal/api"
 	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
@@ -48,7 +49,12 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	t.Helper()
 	st := sqltest.Open(t, dialect)
 	voices := sandbox.Voices{}
+	box, err := secretbox.New([]byte("apitest-secret-key-32-bytes-long"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := core.New(st, voices, core.Options{
+		Secrets:          box,
 		IdempotencyWait:  opts.IdempotencyWait,
 		Carriers:         []dialtone.Carrier{&carrier.Carrier{TimeScale: opts.TimeScale}},
 		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,

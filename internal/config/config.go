@@ -11,14 +11,20 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/dialtonehq/dialtone/internal/secretbox"
 )
 
 // Config is the configuration of the server and of the commands that open its database.
 type Config struct {
-	Addr             string // DIALTONE_ADDR
-	DataDir          string // DIALTONE_DATA_DIR
-	DatabaseURL      string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
-	PublicURL        string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
+	Addr        string // DIALTONE_ADDR
+	DataDir     string // DIALTONE_DATA_DIR
+	DatabaseURL string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
+	PublicURL   string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
+	// SecretKey is the base64 AES-256 key that seals users' secrets; DIALTONE_SECRET_KEY.
+	// Empty means a key file in DataDir (SQLite only: servers sharing PostgreSQL must share
+	// the key).
+	SecretKey        string
 	ReadsPerMinute   int    // DIALTONE_RATE_LIMIT_READS_PER_MINUTE
 	WritesPerMinute  int    // DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE
 	LogFormat        string // DIALTONE_LOG_FORMAT: text or json
@@ -52,6 +58,7 @@ func Settings() []Setting {
 		{"data-dir", "DIALTONE_DATA_DIR", "./dialtone-data", "directory for the SQLite database and other local state"},
 		{"database-url", "DIALTONE_DATABASE_URL", "", "postgres:// URL of a PostgreSQL database; empty means SQLite in the data directory"},
 		{"public-url", "DIALTONE_PUBLIC_URL", "", "URL clients use to reach this server (for doc_url links); empty means http://<addr>"},
+		{"secret-key", "DIALTONE_SECRET_KEY", "", "base64 of 32 random bytes (openssl rand -base64 32) sealing stored secrets such as brain API keys; empty means <data-dir>/secret.key, created on first start; required with --database-url. Prefer the environment variable: flags show in ps"},
 		{"rate-limit-reads-per-minute", "DIALTONE_RATE_LIMIT_READS_PER_MINUTE", "600", "GET requests each API key may make per minute"},
 		{"rate-limit-writes-per-minute", "DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "120", "POST, PATCH and DELETE requests each API key may make per minute"},
 		{"log-format", "DIALTONE_LOG_FORMAT", "text", "log format: text or json"},
@@ -86,6 +93,8 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.StringVar(&c.Addr, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "public-url":
 			fs.StringVar(&c.PublicURL, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "secret-key":
+			fs.StringVar(&c.SecretKey, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "rate-limit-reads-per-minute":
 			fs.IntVar(&c.ReadsPerMinute, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "rate-limit-writes-per-minute":
@@ -189,6 +198,14 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.SecretKey == "" && c.DatabaseURL != "" {
+		return fmt.Errorf("--secret-key (or DIALTONE_SECRET_KEY) is required with --database-url: every server sharing the database must seal secrets with the same key; generate one with `openssl rand -base64 32`")
+	}
+	if c.SecretKey != "" {
+		if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
+			return fmt.Errorf("--secret-key: %v", err)
+		}
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {

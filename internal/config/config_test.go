@@ -45,6 +45,7 @@ func TestValidateNamesTheBadSetting(t *testing.T) {
 		"--max-concurrent-calls":         func(c *Config) { c.MaxConcurrentCalls = 0 },
 		"--max-queued-calls":             func(c *Config) { c.MaxQueuedCalls = 0 },
 		"--sandbox-time-scale":           func(c *Config) { c.SandboxTimeScale = 2 },
+		"--secret-key":                   func(c *Config) { c.SecretKey = "c2hvcnQ=" },
 	} {
 		c := good
 		mutate(&c)
@@ -76,5 +77,18 @@ func TestPriceFromEnv(t *testing.T) {
 	}
 	if err := fs.Parse([]string{"--price-number-monthly-micros", "500000"}); err != nil || c.PriceNumberMonthlyMicros != 500_000 {
 		t.Fatalf("price %d, %v", c.PriceNumberMonthlyMicros, err)
+	}
+}
+
+func TestPostgreSQLNeedsASharedSecretKey(t *testing.T) {
+	c := Config{Addr: "127.0.0.1:8080", DatabaseURL: "postgres://db/dialtone", ReadsPerMinute: 1, WritesPerMinute: 1,
+		LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1, PriceOutboundMinuteMicros: 1,
+		PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--secret-key") {
+		t.Fatalf("PostgreSQL without a secret key: %v", err)
+	}
+	c.SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

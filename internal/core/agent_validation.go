@@ -67,16 +67,6 @@ func inRange(fe *dialtone.FieldErrors, field string, o dialtone.Optional[int], m
 	}
 }
 
-func validateBrain(fe *dialtone.FieldErrors, b dialtone.Brain) {
-	switch b.Type {
-	case "":
-		fe.Add("brain.type", dialtone.CodeFieldRequired, "brain.type is required: scripted, openai or webhook.")
-	case dialtone.BrainScripted, dialtone.BrainOpenAI, dialtone.BrainWebhook:
-	default:
-		fe.Addf("brain.type", dialtone.CodeInvalidValue, "brain.type must be scripted, openai or webhook; got %q.", b.Type)
-	}
-}
-
 func validateVoicemail(fe *dialtone.FieldErrors, v dialtone.Voicemail) {
 	switch v.Action {
 	case "":

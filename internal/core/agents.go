@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
@@ -9,9 +10,18 @@ import (
 
 // Agents manages agents.
 type Agents struct {
-	store  Store
-	voices dialtone.VoiceCatalog
-	now    func() time.Time
+	store   Store
+	voices  dialtone.VoiceCatalog
+	secrets Sealer
+	now     func() time.Time
+}
+
+// Sealer encrypts the secrets core stores for users, such as a brain's API key
+// (internal/secretbox.Box is one).
+type Sealer interface {
+	// Seal returns plaintext encrypted; Open reverses it, or fails for a damaged text.
+	Seal(plaintext string) string
+	Open(sealed string) (string, error)
 }
 
 var _ dialtone.AgentService = (*Agents)(nil)
@@ -111,6 +121,7 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	setOr(&a.SystemPrompt, params.SystemPrompt, "")
 	setOr(&a.Greeting, params.Greeting, "")
 	setOr(&a.Language, params.Language, def.Language)
+	prev := a.Brain
 	setOr(&a.Brain, params.Brain, def.Brain)
 	setOr(&a.Voicemail, params.Voicemail, def.Voicemail)
 	setOr(&a.MaxCallDurationSeconds, params.MaxCallDurationSeconds, def.MaxCallDurationSeconds)
@@ -125,6 +136,18 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	}
 
 	var fe dialtone.FieldErrors
+	if params.Brain.Set {
+		s.settleBrainSecret(&fe, a, prev)
+	}
+	for i, r := range a.Brain.Rules {
+		if r.Action == dialtone.ActionTransfer && r.TransferTo == "" && len(a.TransferNumbers) == 0 {
+			fe.Addf(fmt.Sprintf("brain.rules[%d].transfer_to", i), dialtone.CodeFieldRequired,
+				"This agent has no transfer_numbers: give the rule a transfer_to, or the agent transfer_numbers.")
+		}
+	}
+	if len(fe) > 0 {
+		return fe
+	}
 	voices := s.voices.Voices(ctx)
 	if params.Voice.HasValue() {
 		v, _ := findVoice(voices, params.Voice.Value) // existence checked by Validate
@@ -139,6 +162,38 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 		a.Voice = defaultVoice(voices, a.Language)
 	}
 	return fe
+}
+
+// settleBrainSecret seals a new brain's API key into a.BrainSecret and keeps only its hint in
+// the brain. A brain that stays openai without a new key keeps the stored one; any other brain
+// drops it.
+func (s *Agents) settleBrainSecret(fe *dialtone.FieldErrors, a *dialtone.Agent, prev dialtone.Brain) {
+	b := &a.Brain
+	switch {
+	case b.Type != dialtone.BrainOpenAI:
+		a.BrainSecret, b.APIKeyHint = "", ""
+	case b.APIKey != "":
+		if s.secrets == nil {
+			fe.Add("brain.api_key", dialtone.CodeInvalidValue, "This server has no secret key configured, so it cannot store API keys.")
+			return
+		}
+		a.BrainSecret, b.APIKeyHint = s.secrets.Seal(b.APIKey), keyHint(b.APIKey)
+	case prev.Type == dialtone.BrainOpenAI:
+		b.APIKeyHint = prev.APIKeyHint // the stored key stays
+	default:
+		a.BrainSecret, b.APIKeyHint = "", ""
+	}
+	b.APIKey = ""
+}
+
+// keyHint is what reads show of a secret: "…" and its last four characters, or less of a
+// short one.
+func keyHint(key string) string {
+	r := []rune(key)
+	if len(r) < 12 {
+		return "…"
+	}
+	return "…" + string(r[len(r)-4:])
 }
 
 // setOr sets *dst to o's value when o holds one, to def when o is null, and leaves it alone

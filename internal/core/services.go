@@ -38,6 +38,9 @@ type Options struct {
 	Carriers []dialtone.Carrier
 	// Calls configure the call service.
 	Calls CallOptions
+	// Secrets seals the secrets users give (a brain's API key); without it such secrets are
+	// refused.
+	Secrets Sealer
 	// MaxNumbersPerOrg caps the phone numbers one organization holds; default 10.
 	MaxNumbersPerOrg int
 	// Prices are what billable events cost; a zero price means its default
@@ -65,7 +68,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	return &Services{
 		Organizations:    &Organizations{store: store, keys: keys, now: clock},
 		Keys:             keys,
-		Agents:           &Agents{store: store, voices: voices, now: clock},
+		Agents:           &Agents{store: store, voices: voices, secrets: opt.Secrets, now: clock},
 		PhoneNumbers:     &PhoneNumbers{store: store, carriers: numberCarriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
 		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},

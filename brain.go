@@ -1,0 +1,84 @@
+package dialtone
+
+// BrainType names what decides an agent's next words.
+type BrainType string
+
+// The brain types.
+const (
+	BrainScripted BrainType = "scripted" // offline, deterministic rules written in the agent
+	BrainOpenAI   BrainType = "openai"   // any OpenAI-compatible chat-completions endpoint
+	BrainWebhook  BrainType = "webhook"  // the user's server answers each caller turn
+)
+
+// BrainTypes lists the brain types.
+func BrainTypes() []BrainType { return []BrainType{BrainScripted, BrainOpenAI, BrainWebhook} }
+
+// BrainAction is something a brain can do on a call besides speaking.
+type BrainAction string
+
+// The brain actions.
+const (
+	ActionEndCall     BrainAction = "end_call"     // hang up once the reply is spoken
+	ActionTransfer    BrainAction = "transfer"     // cold-transfer the caller to another number
+	ActionPressDigits BrainAction = "press_digits" // send DTMF digits (to navigate a menu)
+)
+
+// BrainActions lists the brain actions.
+func BrainActions() []BrainAction {
+	return []BrainAction{ActionEndCall, ActionTransfer, ActionPressDigits}
+}
+
+// Brain limits and defaults.
+const (
+	MaxScriptRules             = 100
+	MaxScriptMatchLen          = 200
+	MaxBrainLineLen            = 1000 // a rule's say and the fallback line
+	MaxDTMFDigits              = 32
+	MaxBrainURLLen             = 2048
+	MaxBrainModelLen           = 200
+	MaxBrainAPIKeyLen          = 1000
+	MinBrainTemperature        = 0.0
+	MaxBrainTemperature        = 2.0
+	MinBrainTimeoutSeconds     = 1
+	MaxBrainTimeoutSeconds     = 60
+	DefaultBrainTimeoutSeconds = 10
+	// DTMFDigits are the characters press_digits may send: 0-9, *, #, A-D, and w (a half-second
+	// wait).
+	DTMFDigits = "0123456789*#ABCDw"
+)
+
+// ScriptRule is one rule of a scripted brain: when the caller's turn matches, the agent says
+// Say and then does Action. The first matching rule wins.
+type ScriptRule struct {
+	// Match is either words, matched case-insensitively as a phrase of whole words anywhere in
+	// the caller's turn (punctuation ignored), or /regex/ (Go RE2 syntax; add (?i) for case
+	// insensitivity), matched against the turn as transcribed.
+	Match      string      `json:"match"`
+	Say        string      `json:"say,omitempty"`
+	Action     BrainAction `json:"action,omitempty"`
+	Digits     string      `json:"digits,omitempty"`      // press_digits: what to press
+	TransferTo string      `json:"transfer_to,omitempty"` // transfer: E.164; default the agent's first transfer number
+}
+
+// Brain is an agent's brain settings. Which fields apply depends on Type; fields of another
+// type are refused.
+//
+//   - scripted: Rules, Fallback (said when no rule matches).
+//   - openai: BaseURL, Model, APIKey, Temperature, Fallback (said when the endpoint fails).
+//   - webhook: URL, TimeoutSeconds, Fallback (said when the server fails or times out).
+//
+// APIKey is write only: it is stored encrypted and never returned; reads show APIKeyHint, its
+// last four characters. An update that keeps the type openai and sends no api_key keeps the
+// stored key.
+type Brain struct {
+	Type           BrainType    `json:"type"`
+	Rules          []ScriptRule `json:"rules,omitempty"`
+	Fallback       string       `json:"fallback,omitempty"`
+	BaseURL        string       `json:"base_url,omitempty"`
+	Model          string       `json:"model,omitempty"`
+	APIKey         string       `json:"api_key,omitempty"`
+	APIKeyHint     string       `json:"api_key_hint,omitempty"`
+	Temperature    *float64     `json:"temperature,omitempty"`
+	URL            string       `json:"url,omitempty"`
+	TimeoutSeconds int          `json:"timeout_seconds,omitempty"`
+}
