@@ -1,5 +1,10 @@
 package dialtone
 
+import (
+	"strings"
+	"unicode"
+)
+
 // BrainType names what decides an agent's next words.
 type BrainType string
 
@@ -81,4 +86,22 @@ type Brain struct {
 	Temperature    *float64     `json:"temperature,omitempty"`
 	URL            string       `json:"url,omitempty"`
 	TimeoutSeconds int          `json:"timeout_seconds,omitempty"`
+}
+
+// Pattern returns the regular expression of a rule whose Match is written /regex/, and
+// whether it is one.
+func (r ScriptRule) Pattern() (string, bool) {
+	m := strings.TrimSpace(r.Match)
+	if len(m) >= 2 && strings.HasPrefix(m, "/") && strings.HasSuffix(m, "/") {
+		return m[1 : len(m)-1], true
+	}
+	return "", false
+}
+
+// ScriptWords splits text into lower-case words, dropping punctuation (apostrophes stay part
+// of a word): how a rule's words and the caller's turn are compared.
+func ScriptWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
 }

@@ -147,11 +147,11 @@ func validateRules(fe *dialtone.FieldErrors, rules []dialtone.ScriptRule) {
 		case runes(r.Match) > dialtone.MaxScriptMatchLen:
 			fe.Addf(field("match"), dialtone.CodeValueTooLong, "match is %d characters; the limit is %d.", runes(r.Match), dialtone.MaxScriptMatchLen)
 		default:
-			if pattern, ok := ScriptPattern(r.Match); ok {
+			if pattern, ok := r.Pattern(); ok {
 				if _, err := regexp.Compile(pattern); err != nil {
 					fe.Addf(field("match"), dialtone.CodeInvalidValue, "match is not a valid regular expression: %v.", err)
 				}
-			} else if len(ScriptWords(r.Match)) == 0 {
+			} else if len(dialtone.ScriptWords(r.Match)) == 0 {
 				fe.Add(field("match"), dialtone.CodeInvalidValue, "match holds no word to listen for.")
 			}
 		}
@@ -185,22 +185,4 @@ func validateRules(fe *dialtone.FieldErrors, rules []dialtone.ScriptRule) {
 			}
 		}
 	}
-}
-
-// ScriptPattern returns the regular expression of a rule's match written /regex/, and whether
-// it is one.
-func ScriptPattern(match string) (string, bool) {
-	m := strings.TrimSpace(match)
-	if len(m) >= 2 && strings.HasPrefix(m, "/") && strings.HasSuffix(m, "/") {
-		return m[1 : len(m)-1], true
-	}
-	return "", false
-}
-
-// ScriptWords splits text into lower-case words, dropping punctuation: how both a rule's match
-// and the caller's turn are compared.
-func ScriptWords(text string) []string {
-	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
-	})
 }
