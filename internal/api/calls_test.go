@@ -131,7 +131,7 @@ func TestSandboxOutcomes(t *testing.T) {
 					}
 					c := waitCall(t, env, env.Admin, id, ended)
 					if c.Status != tc.status || c.EndedReason == nil || *c.EndedReason != tc.reason {
-						t.Fatalf("ended %s/%v, want %s/%s", c.Status, c.EndedReason, tc.status, tc.reason)
+						t.Fatalf("ended %s/%s, want %s/%s", c.Status, deref(c.EndedReason), tc.status, tc.reason)
 					}
 					if c.Direction != dialtone.CallOutbound || c.ToNumber != sandboxTo(tc.last2) || c.Metadata["case"] != tc.last2 || c.Carrier != "sandbox" {
 						t.Fatalf("call fields: %+v", c)
@@ -352,4 +352,12 @@ func TestQueueLimit(t *testing.T) {
 	if e.Details["max_queued_calls"] != float64(2) || e.Details["queued"] != float64(2) || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("details %v", e.Details)
 	}
+}
+
+// deref is *p, or "<nil>".
+func deref[T any](p *T) any {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
 }

@@ -16,9 +16,9 @@ const pollInterval = 200 * time.Millisecond
 // heartbeatInterval is how often a process records that it is alive; a live call whose
 // process has been silent for nodeTimeout is ended with node_lost by the others.
 const (
-	// carrierGrace is how long after a call's ring timeout the carrier may still report it
-	// answered (or not) before core gives up on it.
-	carrierGrace      = 30 * time.Second
+	// defaultCarrierGrace is how long after a call's ring timeout the carrier may still report
+	// it answered (or not) before core gives up on it.
+	defaultCarrierGrace = 30 * time.Second
 	heartbeatInterval = 2 * time.Second
 	nodeTimeout       = 15 * time.Second
 )
@@ -110,8 +110,9 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 	}
 	s.track(c, carrier)
 	// A carrier that goes silent must not hold the line forever: a call still unanswered well
-	// after its ring timeout fails.
-	s.after(c.ID, time.Duration(c.RingTimeoutSeconds)*time.Second+carrierGrace, func(ctx context.Context) {
+	// after its ring timeout fails. The grace is real time, not scaled: it covers the
+	// carrier's and the database's latency, which no time scale shrinks.
+	s.afterReal(c.ID, s.scaled(time.Duration(c.RingTimeoutSeconds)*time.Second)+s.carrierGrace, func(ctx context.Context) {
 		s.failUnanswered(ctx, c.ID)
 	})
 	req := dialtone.DialRequest{CallID: c.ID, From: c.FromNumber, To: c.ToNumber,

@@ -122,6 +122,11 @@ func (s *Calls) onBeep(ctx context.Context, id string) {
 // after runs fn once d (scaled by the time scale) has passed, unless call id ends first (or
 // this process does not hold it).
 func (s *Calls) after(id string, d time.Duration, fn func(context.Context)) {
+	s.afterReal(id, s.scaled(d), fn)
+}
+
+// afterReal is after with d taken as is.
+func (s *Calls) afterReal(id string, d time.Duration, fn func(context.Context)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lc := s.live[id]
@@ -129,7 +134,7 @@ func (s *Calls) after(id string, d time.Duration, fn func(context.Context)) {
 		return
 	}
 	ctx := s.ctx
-	lc.timers = append(lc.timers, time.AfterFunc(s.scaled(d), func() { fn(ctx) }))
+	lc.timers = append(lc.timers, time.AfterFunc(d, func() { fn(ctx) }))
 }
 
 func (s *Calls) scaled(d time.Duration) time.Duration {

@@ -30,6 +30,8 @@ type Calls struct {
 	now       func() time.Time
 	log       *slog.Logger
 	node      string // this process, in calls.node_id and nodes
+	// carrierGrace is how long after a call's ring timeout its carrier may still report on it.
+	carrierGrace time.Duration
 
 	kick chan struct{} // wakes the dispatcher; buffered, one pending wake is enough
 
@@ -56,6 +58,9 @@ type CallOptions struct {
 	// TimeScale multiplies every timer of a call (maximum duration); default 1. Tests use a
 	// small scale to run call scenarios fast; production never sets it.
 	TimeScale float64
+	// CarrierGrace is how long after a call's ring timeout (scaled) its carrier may still
+	// report it answered or not before the call fails with carrier_error; default 30 s.
+	CarrierGrace time.Duration
 	// Logger receives what goes wrong outside a request; default slog.Default().
 	Logger *slog.Logger
 }
@@ -71,7 +76,8 @@ func newCalls(store Store, telephony *TelephonyConfigs, carriers map[string]dial
 		maxLive:   cmp.Or(opt.MaxConcurrent, dialtone.DefaultMaxConcurrentCalls),
 		maxQueued: cmp.Or(opt.MaxQueued, dialtone.DefaultMaxQueuedCalls),
 		scale:     scale, now: now, log: cmp.Or(opt.Logger, slog.Default()),
-		node: dialtone.NewID("node"), kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
+		carrierGrace: cmp.Or(opt.CarrierGrace, defaultCarrierGrace),
+		node:         dialtone.NewID("node"), kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
 	}
 }
 
