@@ -19,8 +19,8 @@ const (
 	// defaultCarrierGrace is how long after a call's ring timeout the carrier may still report
 	// it answered (or not) before core gives up on it.
 	defaultCarrierGrace = 30 * time.Second
-	heartbeatInterval = 2 * time.Second
-	nodeTimeout       = 15 * time.Second
+	heartbeatInterval   = 2 * time.Second
+	nodeTimeout         = 15 * time.Second
 )
 
 // Run dispatches queued calls and watches prepaid balances until ctx ends. Every process
