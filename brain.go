@@ -1,6 +1,7 @@
 package dialtone
 
 import (
+	"context"
 	"strings"
 	"unicode"
 )
@@ -104,4 +105,47 @@ func ScriptWords(text string) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
 	})
+}
+
+// Speaker says who spoke an utterance of a call.
+type Speaker string
+
+// The speakers of a call.
+const (
+	SpeakerAgent  Speaker = "agent"
+	SpeakerCaller Speaker = "caller"
+)
+
+// Utterance is one turn of a conversation, as a brain sees the history.
+type Utterance struct {
+	Speaker Speaker `json:"speaker"`
+	Text    string  `json:"text"`
+}
+
+// BrainTurn is one caller turn for a brain to answer, with what it needs to know.
+type BrainTurn struct {
+	Agent   Agent
+	Call    Call
+	Prompt  string      // the agent's system prompt with the number's overlay and the call's instructions, variables filled in
+	History []Utterance // the conversation before this turn, oldest first
+	Text    string      // what the caller just said; "" when they only pressed keys
+	Digits  string      // keys the caller pressed during the turn
+}
+
+// BrainOutput is one piece of a brain's reply, in order: words to speak as soon as they
+// arrive, and, on the last piece, at most one action.
+type BrainOutput struct {
+	Text       string
+	Action     BrainAction // "" for none
+	Digits     string      // with press_digits
+	TransferTo string      // with transfer: an E.164 number
+}
+
+// Responder produces an agent's replies; each brain type has one.
+type Responder interface {
+	// Reply answers turn, calling emit with each piece of the reply in order as soon as it is
+	// available, and returns once the reply is complete. An error from emit stops the reply
+	// and is returned as is; a brain that fails returns an error and the session says the
+	// agent's fallback line.
+	Reply(ctx context.Context, turn BrainTurn, emit func(BrainOutput) error) error
 }

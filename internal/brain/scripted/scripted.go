@@ -3,9 +3,11 @@
 package scripted
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/dialtonehq/dialtone"
 )
@@ -21,6 +23,9 @@ type Reply struct {
 }
 
 // Brain answers turns with an agent's rules. It is immutable and safe for concurrent use.
+//
+// It is a dialtone.Responder: a turn's text (and the keys pressed, written "pressed 1 2") is
+// answered in one piece.
 type Brain struct {
 	rules     []rule
 	fallback  string
@@ -85,4 +90,21 @@ func (r rule) matches(text string, words []string) bool {
 		}
 	}
 	return false
+}
+
+var _ dialtone.Responder = (*Brain)(nil)
+
+// Reply answers turn with one piece: the matching rule's words and action, or the fallback.
+// Keys the caller pressed are matched as the words "pressed" and the digits, so a rule
+// "pressed 1" catches a caller who pressed 1.
+func (b *Brain) Reply(_ context.Context, turn dialtone.BrainTurn, emit func(dialtone.BrainOutput) error) error {
+	text := turn.Text
+	if turn.Digits != "" {
+		text = strings.TrimSpace(text + " pressed " + strings.Join(strings.Split(turn.Digits, ""), " "))
+	}
+	r := b.Answer(text)
+	if r.Say == "" && r.Action == "" {
+		return nil
+	}
+	return emit(dialtone.BrainOutput{Text: r.Say, Action: r.Action, Digits: r.Digits, TransferTo: r.TransferTo})
 }

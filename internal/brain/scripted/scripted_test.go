@@ -1,6 +1,7 @@
 package scripted_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dialtonehq/dialtone"
@@ -74,4 +75,25 @@ func FuzzAnswer(f *testing.F) {
 			t.Fatalf("Answer(%q) = %+v", text, r)
 		}
 	})
+}
+
+func TestReply(t *testing.T) {
+	b, err := scripted.New(agent([]dialtone.ScriptRule{
+		{Match: "pressed 1", Say: "Sales it is.", Action: dialtone.ActionTransfer, TransferTo: "+14155550199"},
+		{Match: "hello", Say: "Hi there."},
+	}, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []dialtone.BrainOutput
+	emit := func(o dialtone.BrainOutput) error { got = append(got, o); return nil }
+	for _, turn := range []dialtone.BrainTurn{{Text: "hello"}, {Digits: "1"}, {Text: "what?"}} {
+		if err := b.Reply(t.Context(), turn, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []dialtone.BrainOutput{{Text: "Hi there."}, {Text: "Sales it is.", Action: dialtone.ActionTransfer, TransferTo: "+14155550199"}}
+	if !slices.Equal(got, want) { // the unmatched turn, with no fallback, says nothing
+		t.Fatalf("got %+v", got)
+	}
 }
