@@ -43,6 +43,8 @@ const (
 	MaxBrainURLLen             = 2048
 	MaxBrainModelLen           = 200
 	MaxBrainAPIKeyLen          = 1000
+	MinSigningSecretLen        = 24
+	MaxSigningSecretLen        = 1000
 	MinBrainTemperature        = 0.0
 	MaxBrainTemperature        = 2.0
 	MinBrainTimeoutSeconds     = 1
@@ -71,22 +73,25 @@ type ScriptRule struct {
 //
 //   - scripted: Rules, Fallback (said when no rule matches).
 //   - openai: BaseURL, Model, APIKey, Temperature, Fallback (said when the endpoint fails).
-//   - webhook: URL, TimeoutSeconds, Fallback (said when the server fails or times out).
+//   - webhook: URL, SigningSecret, TimeoutSeconds, Fallback (said when the server fails or
+//     times out).
 //
-// APIKey is write only: it is stored encrypted and never returned; reads show APIKeyHint, its
-// last four characters. An update that keeps the type openai and sends no api_key keeps the
-// stored key.
+// APIKey and SigningSecret are write only: they are stored encrypted and never returned; reads
+// show APIKeyHint or SigningSecretHint, "…" and the last four characters. An update that keeps
+// the brain's type and sends no new secret keeps the stored one.
 type Brain struct {
-	Type           BrainType    `json:"type"`
-	Rules          []ScriptRule `json:"rules,omitempty"`
-	Fallback       string       `json:"fallback,omitempty"`
-	BaseURL        string       `json:"base_url,omitempty"`
-	Model          string       `json:"model,omitempty"`
-	APIKey         string       `json:"api_key,omitempty"`
-	APIKeyHint     string       `json:"api_key_hint,omitempty"`
-	Temperature    *float64     `json:"temperature,omitempty"`
-	URL            string       `json:"url,omitempty"`
-	TimeoutSeconds int          `json:"timeout_seconds,omitempty"`
+	Type              BrainType    `json:"type"`
+	Rules             []ScriptRule `json:"rules,omitempty"`
+	Fallback          string       `json:"fallback,omitempty"`
+	BaseURL           string       `json:"base_url,omitempty"`
+	Model             string       `json:"model,omitempty"`
+	APIKey            string       `json:"api_key,omitempty"`
+	APIKeyHint        string       `json:"api_key_hint,omitempty"`
+	Temperature       *float64     `json:"temperature,omitempty"`
+	URL               string       `json:"url,omitempty"`
+	SigningSecret     string       `json:"signing_secret,omitempty"`
+	SigningSecretHint string       `json:"signing_secret_hint,omitempty"`
+	TimeoutSeconds    int          `json:"timeout_seconds,omitempty"`
 }
 
 // Pattern returns the regular expression of a rule whose Match is written /regex/, and

@@ -104,19 +104,35 @@ func TestOpenAIBrainKeyIsSealedAndNeverReturned(t *testing.T) {
 
 func TestWebhookBrainSettings(t *testing.T) {
 	env := apitest.Start(t, "sqlite", apitest.Options{})
+	const secret = `,"signing_secret":"whsec_0123456789abcdefghijklmnop"`
 	for _, ok := range []string{`"url":"https://brain.example.com/turn"`, `"url":"http://127.0.0.1:8081/turn","timeout_seconds":60`, `"url":"http://localhost/turn","fallback":"One moment."`} {
-		mustStatus(t, call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"W","brain":{"type":"webhook",`+ok+`}}`), 201)
+		r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"W","brain":{"type":"webhook",`+ok+secret+`}}`)
+		mustStatus(t, r, 201)
+		if b := decode[dialtone.Agent](t, r.Raw).Brain; b.SigningSecretHint != "…mnop" || strings.Contains(string(r.Raw), "whsec_") {
+			t.Fatalf("secret returned or hint missing: %s", r.Raw)
+		}
 	}
 	for _, c := range []struct{ body, field, code string }{
-		{`"timeout_seconds":5`, "brain.url", "field_required"},
-		{`"url":"http://brain.example.com/turn"`, "brain.url", "invalid_value"},
-		{`"url":"https://user:pw@brain.example.com/"`, "brain.url", "invalid_value"},
-		{`"url":"https://brain.example.com/","timeout_seconds":61`, "brain.timeout_seconds", "value_out_of_range"},
-		{`"url":"https://brain.example.com/","model":"x"`, "brain.model", "invalid_value"},
+		{`"timeout_seconds":5` + secret, "brain.url", "field_required"},
+		{`"url":"https://brain.example.com/"`, "brain.signing_secret", "field_required"},
+		{`"url":"https://brain.example.com/","signing_secret":"short"`, "brain.signing_secret", "invalid_value"},
+		{`"url":"https://brain.example.com/","signing_secret_hint":"…abcd"` + secret, "brain.signing_secret_hint", "invalid_value"},
+		{`"url":"http://brain.example.com/turn"` + secret, "brain.url", "invalid_value"},
+		{`"url":"https://user:pw@brain.example.com/"` + secret, "brain.url", "invalid_value"},
+		{`"url":"https://brain.example.com/","timeout_seconds":61` + secret, "brain.timeout_seconds", "value_out_of_range"},
+		{`"url":"https://brain.example.com/","model":"x"` + secret, "brain.model", "invalid_value"},
 	} {
 		r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"W","brain":{"type":"webhook",`+c.body+`}}`)
 		if got := fields(r.err(t)); !slices.Contains(got, c.field+":"+c.code) {
 			t.Errorf("%s: %v", c.body, got)
 		}
+	}
+	// An update that keeps the webhook brain keeps its secret without resending it.
+	r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"W","brain":{"type":"webhook","url":"https://a.example/"`+secret+`}}`)
+	id := r.JSON["id"].(string)
+	p := call(t, env, "PATCH", "/v1/agents/"+id, env.Admin, `{"brain":{"type":"webhook","url":"https://b.example/"}}`)
+	mustStatus(t, p, 200)
+	if b := decode[dialtone.Agent](t, p.Raw).Brain; b.SigningSecretHint != "…mnop" || b.URL != "https://b.example/" {
+		t.Fatalf("after update: %+v", b)
 	}
 }

@@ -164,26 +164,37 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	return fe
 }
 
-// settleBrainSecret seals a new brain's API key into a.BrainSecret and keeps only its hint in
-// the brain. A brain that stays openai without a new key keeps the stored one; any other brain
-// drops it.
+// settleBrainSecret seals a new brain's secret (an openai brain's API key, a webhook brain's
+// signing secret) into a.BrainSecret and keeps only its hint in the brain. A brain that keeps
+// its type without a new secret keeps the stored one; a webhook brain must have one; any other
+// brain has none.
 func (s *Agents) settleBrainSecret(fe *dialtone.FieldErrors, a *dialtone.Agent, prev dialtone.Brain) {
 	b := &a.Brain
+	var secret, field string
+	var hint, prevHint *string
+	switch b.Type {
+	case dialtone.BrainOpenAI:
+		secret, field, hint, prevHint = b.APIKey, "brain.api_key", &b.APIKeyHint, &prev.APIKeyHint
+	case dialtone.BrainWebhook:
+		secret, field, hint, prevHint = b.SigningSecret, "brain.signing_secret", &b.SigningSecretHint, &prev.SigningSecretHint
+	}
+	b.APIKey, b.SigningSecret = "", ""
 	switch {
-	case b.Type != dialtone.BrainOpenAI:
-		a.BrainSecret, b.APIKeyHint = "", ""
-	case b.APIKey != "":
+	case field == "":
+		a.BrainSecret = ""
+	case secret != "":
 		if s.secrets == nil {
-			fe.Add("brain.api_key", dialtone.CodeInvalidValue, "This server has no secret key configured, so it cannot store API keys.")
+			fe.Add(field, dialtone.CodeInvalidValue, "This server has no secret key configured, so it cannot store secrets.")
 			return
 		}
-		a.BrainSecret, b.APIKeyHint = s.secrets.Seal(b.APIKey), keyHint(b.APIKey)
-	case prev.Type == dialtone.BrainOpenAI:
-		b.APIKeyHint = prev.APIKeyHint // the stored key stays
+		a.BrainSecret, *hint = s.secrets.Seal(secret), keyHint(secret)
+	case prev.Type == b.Type && a.BrainSecret != "":
+		*hint = *prevHint // the stored secret stays
+	case b.Type == dialtone.BrainWebhook:
+		fe.Add(field, dialtone.CodeFieldRequired, "brain.signing_secret is required: Dialtone signs every request to your server with it.")
 	default:
-		a.BrainSecret, b.APIKeyHint = "", ""
+		a.BrainSecret = ""
 	}
-	b.APIKey = ""
 }
 
 // keyHint is what reads show of a secret: "…" and its last four characters, or less of a

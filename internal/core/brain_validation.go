@@ -14,7 +14,7 @@ import (
 
 // brainFieldOrder is the order of dialtone.Brain's fields, in which their errors are listed.
 var brainFieldOrder = []string{"type", "rules", "fallback", "base_url", "model", "api_key", "api_key_hint",
-	"temperature", "url", "timeout_seconds"}
+	"temperature", "url", "signing_secret", "signing_secret_hint", "timeout_seconds"}
 
 // validateBrain adds every invalid field of a brain's settings to fe, named "brain.<field>"
 // (rules as "brain.rules[i].<field>"), in the order of the fields. Fields that belong to
@@ -59,9 +59,13 @@ func checkBrain(fe *dialtone.FieldErrors, b dialtone.Brain) {
 	onlyFor("api_key", b.APIKey != "", dialtone.BrainOpenAI)
 	onlyFor("temperature", b.Temperature != nil, dialtone.BrainOpenAI)
 	onlyFor("url", b.URL != "", dialtone.BrainWebhook)
+	onlyFor("signing_secret", b.SigningSecret != "", dialtone.BrainWebhook)
 	onlyFor("timeout_seconds", b.TimeoutSeconds != 0, dialtone.BrainWebhook)
 	if b.APIKeyHint != "" {
 		fe.Add("brain.api_key_hint", dialtone.CodeInvalidValue, "brain.api_key_hint is read only; send brain.api_key to set the key.")
+	}
+	if b.SigningSecretHint != "" {
+		fe.Add("brain.signing_secret_hint", dialtone.CodeInvalidValue, "brain.signing_secret_hint is read only; send brain.signing_secret to set the secret.")
 	}
 	if runes(b.Fallback) > dialtone.MaxBrainLineLen {
 		fe.Addf("brain.fallback", dialtone.CodeValueTooLong, "brain.fallback is %d characters; the limit is %d.", runes(b.Fallback), dialtone.MaxBrainLineLen)
@@ -76,6 +80,10 @@ func checkBrain(fe *dialtone.FieldErrors, b dialtone.Brain) {
 			fe.Add("brain.url", dialtone.CodeFieldRequired, "brain.url is required for a webhook brain.")
 		} else {
 			validateURL(fe, "brain.url", b.URL, false)
+		}
+		if s := b.SigningSecret; s != "" && (runes(s) < dialtone.MinSigningSecretLen || runes(s) > dialtone.MaxSigningSecretLen || strings.ContainsFunc(s, unicode.IsSpace)) {
+			fe.Addf("brain.signing_secret", dialtone.CodeInvalidValue, "brain.signing_secret must be %d to %d characters without spaces, e.g. 32 random bytes in base64.",
+				dialtone.MinSigningSecretLen, dialtone.MaxSigningSecretLen)
 		}
 		if b.TimeoutSeconds != 0 && (b.TimeoutSeconds < dialtone.MinBrainTimeoutSeconds || b.TimeoutSeconds > dialtone.MaxBrainTimeoutSeconds) {
 			fe.Addf("brain.timeout_seconds", dialtone.CodeValueOutOfRange, "brain.timeout_seconds must be between %d and %d; got %d.",
