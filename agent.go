@@ -22,6 +22,7 @@ const (
 	MaxMetadataKeyLen         = 40
 	MaxMetadataValueLen       = 500
 	DefaultLanguage           = "en-US"
+	DefaultTimezone           = "UTC"
 )
 
 // VoicemailAction is what an agent does when an outbound call reaches voicemail.
@@ -48,6 +49,7 @@ type Agent struct {
 	Greeting               string            `json:"greeting"`
 	Voice                  string            `json:"voice"`
 	Language               string            `json:"language"`
+	Timezone               string            `json:"timezone"` // IANA name, for {{date}} and {{time}} in prompts
 	Brain                  Brain             `json:"brain"`
 	BrainSecret            string            `json:"-"` // the brain's API key, sealed; never leaves the server
 	Voicemail              Voicemail         `json:"voicemail"`
@@ -67,6 +69,7 @@ type AgentParams struct {
 	Greeting               Optional[string]            `json:"greeting,omitzero"`
 	Voice                  Optional[string]            `json:"voice,omitzero"`
 	Language               Optional[string]            `json:"language,omitzero"`
+	Timezone               Optional[string]            `json:"timezone,omitzero"`
 	Brain                  Optional[Brain]             `json:"brain,omitzero"`
 	Voicemail              Optional[Voicemail]         `json:"voicemail,omitzero"`
 	MaxCallDurationSeconds Optional[int]               `json:"max_call_duration_seconds,omitzero"`

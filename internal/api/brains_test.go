@@ -136,3 +136,20 @@ func TestWebhookBrainSettings(t *testing.T) {
 		t.Fatalf("after update: %+v", b)
 	}
 }
+
+func TestAgentTimezone(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{})
+	r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"Paris","timezone":"Europe/Paris"}`)
+	mustStatus(t, r, 201)
+	if r.JSON["timezone"] != "Europe/Paris" {
+		t.Fatalf("create: %s", r.Raw)
+	}
+	id := r.JSON["id"].(string)
+	if d := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"Default"}`); d.JSON["timezone"] != "UTC" {
+		t.Fatalf("default: %s", d.Raw)
+	}
+	wantError(t, env, call(t, env, "PATCH", "/v1/agents/"+id, env.Admin, `{"timezone":"Mars/Olympus"}`), dialtone.CodeInvalidValue, "timezone")
+	if p := call(t, env, "PATCH", "/v1/agents/"+id, env.Admin, `{"timezone":null}`); p.JSON["timezone"] != "UTC" {
+		t.Fatalf("reset: %s", p.Raw)
+	}
+}

@@ -34,6 +34,11 @@ func (s *Agents) Validate(ctx context.Context, params dialtone.AgentParams, upda
 		fe.Addf("language", dialtone.CodeInvalidLanguage, "Language %q is not supported; use one of %s.",
 			params.Language.Value, strings.Join(dialtone.SupportedLanguages(), ", "))
 	}
+	if params.Timezone.HasValue() {
+		if _, err := LoadTimezone(params.Timezone.Value); err != nil {
+			fe.Addf("timezone", dialtone.CodeInvalidValue, "timezone must be an IANA time zone such as Europe/Paris or America/New_York; got %q.", params.Timezone.Value)
+		}
+	}
 	if params.Brain.HasValue() {
 		validateBrain(&fe, params.Brain.Value)
 	}

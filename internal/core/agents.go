@@ -38,7 +38,7 @@ func (s *Agents) Create(ctx context.Context, p dialtone.Principal, params dialto
 	now := s.now()
 	a := dialtone.Agent{
 		ID: dialtone.NewID(dialtone.PrefixAgent), Object: "agent",
-		Language: dialtone.DefaultLanguage, CreatedAt: now, UpdatedAt: now,
+		Language: dialtone.DefaultLanguage, Timezone: dialtone.DefaultTimezone, CreatedAt: now, UpdatedAt: now,
 	}
 	resetAgentDefaults(&a)
 	if fe := s.apply(ctx, &a, params); len(fe) > 0 {
@@ -121,6 +121,7 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	setOr(&a.SystemPrompt, params.SystemPrompt, "")
 	setOr(&a.Greeting, params.Greeting, "")
 	setOr(&a.Language, params.Language, def.Language)
+	setOr(&a.Timezone, params.Timezone, dialtone.DefaultTimezone)
 	prev := a.Brain
 	setOr(&a.Brain, params.Brain, def.Brain)
 	setOr(&a.Voicemail, params.Voicemail, def.Voicemail)
