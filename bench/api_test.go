@@ -171,8 +171,10 @@ func newFixture(tb testing.TB, dialect string) fixture {
 	return fixture{dialtone: d, bare: bareTarget(tb, d.body, ct)}
 }
 
-// runParallel drives t with b.RunParallel at concurrency() goroutines and reports req/s.
-func runParallel(b *testing.B, t *target) {
+// runParallel runs op from parallelism goroutines per CPU until b.N operations are done, each
+// goroutine with its own buffer, and reports operations per second as unit. The first error
+// fails the benchmark.
+func runParallel(b *testing.B, unit string, op func(buf *bytes.Buffer) error) {
 	b.Helper()
 	var (
 		once     sync.Once
@@ -185,7 +187,7 @@ func runParallel(b *testing.B, t *target) {
 	b.RunParallel(func(pb *testing.PB) {
 		var buf bytes.Buffer
 		for pb.Next() {
-			if err := t.get(&buf); err != nil {
+			if err := op(&buf); err != nil {
 				once.Do(func() { firstErr = err })
 				return // RunParallel tolerates an early return once the benchmark has failed
 			}
@@ -196,7 +198,7 @@ func runParallel(b *testing.B, t *target) {
 	if firstErr != nil {
 		b.Fatal(firstErr)
 	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit)
 }
 
 // BenchmarkGetAgent measures authenticated GET /v1/agents/{id} on the real server.
@@ -204,7 +206,7 @@ func BenchmarkGetAgent(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
 			t, _ := dialtoneTarget(b, dialect)
-			runParallel(b, &t)
+			runParallel(b, "req/s", t.get)
 		})
 	}
 }
@@ -213,7 +215,7 @@ func BenchmarkGetAgent(b *testing.B) {
 func BenchmarkBareHandler(b *testing.B) {
 	d, ct := dialtoneTarget(b, "sqlite") // only to capture the exact body and Content-Type
 	t := bareTarget(b, d.body, ct)
-	runParallel(b, &t)
+	runParallel(b, "req/s", t.get)
 }
 
 // burst makes n requests to t from concurrency() goroutines and returns how long they took.

@@ -210,29 +210,10 @@ func BenchmarkCreateCall(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
 			t := newCallTarget(b, dialect, apitest.Options{NoDispatch: true})
-			var (
-				once     sync.Once
-				firstErr error
-			)
-			b.SetParallelism(parallelism)
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				var buf bytes.Buffer
-				for pb.Next() {
-					if _, err := t.create(&buf); err != nil {
-						once.Do(func() { firstErr = err })
-						return // RunParallel tolerates an early return once the benchmark has failed
-					}
-				}
+			runParallel(b, "calls/s", func(buf *bytes.Buffer) error {
+				_, err := t.create(buf)
+				return err
 			})
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if firstErr != nil {
-				b.Fatal(firstErr)
-			}
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
 		})
 	}
 }

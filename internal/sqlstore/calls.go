@@ -64,11 +64,7 @@ func nullText[S ~string](p *S) any {
 }
 
 func insertCall(ctx context.Context, tx *sql.Tx, c dialtone.Call) error {
-	variables, err := jsonText(nonNilMap(c.Variables))
-	if err != nil {
-		return err
-	}
-	metadata, err := jsonText(nonNilMap(c.Metadata))
+	variables, metadata, err := callMaps(c)
 	if err != nil {
 		return err
 	}
@@ -84,6 +80,15 @@ func insertCall(ctx context.Context, tx *sql.Tx, c dialtone.Call) error {
 		dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
 		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt), nullIfEmpty(c.NodeID))
 	return err
+}
+
+// callMaps encodes a call's variables and metadata for their TEXT columns (nil as {}).
+func callMaps(c dialtone.Call) (variables, metadata string, err error) {
+	if variables, err = jsonText(nonNilMap(c.Variables)); err != nil {
+		return "", "", err
+	}
+	metadata, err = jsonText(nonNilMap(c.Metadata))
+	return variables, metadata, err
 }
 
 // nullIfEmpty is a nullable TEXT argument: NULL for "".
@@ -219,11 +224,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 			mutateErr = err
 			return err
 		}
-		variables, err := jsonText(nonNilMap(c.Variables))
-		if err != nil {
-			return err
-		}
-		metadata, err := jsonText(nonNilMap(c.Metadata))
+		variables, metadata, err := callMaps(c)
 		if err != nil {
 			return err
 		}
