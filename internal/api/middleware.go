@@ -37,6 +37,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	size   int
+	keyID  string // the authenticated key, for the access log
 }
 
 func (w *statusWriter) WriteHeader(status int) {
@@ -77,7 +78,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					s.log.ErrorContext(r.Context(), "panic after response started", "request_id", rid, "error", cause)
 				}
 			}
-			s.observe(r, rt.Path, w.status, w.size, time.Since(start))
+			s.observe(r, rt.Path, w, time.Since(start))
 		}()
 		if err := s.serve(w, r, rt); err != nil {
 			s.renderError(w, r, err)
@@ -86,17 +87,16 @@ func (s *Server) wrap(rt route) http.Handler {
 }
 
 // observe writes the access log line and the request metrics.
-func (s *Server) observe(r *http.Request, pattern string, status, size int, d time.Duration) {
-	s.metrics.observe(r.Method, pattern, status, d)
+func (s *Server) observe(r *http.Request, pattern string, w *statusWriter, d time.Duration) {
+	s.metrics.observe(r.Method, pattern, w.status, d)
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
-		slog.String("path", r.URL.Path), slog.String("route", pattern), slog.Int("status", status),
-		slog.Int("bytes", size), slog.Duration("duration", d),
-		slog.String("key_id", principal(r.Context()).KeyID))
+		slog.String("path", r.URL.Path), slog.String("route", pattern), slog.Int("status", w.status),
+		slog.Int("bytes", w.size), slog.Duration("duration", d), slog.String("key_id", w.keyID))
 }
 
 // serve runs the per-route middleware and the handler.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+func (s *Server) serve(w *statusWriter, r *http.Request, rt route) error {
 	if rt.Public {
 		if r.Method == http.MethodGet {
 			return s.withETag(w, r, rt.handle)
@@ -108,6 +108,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
+	w.keyID = p.KeyID
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	if err := s.limits.allow(w.Header(), p.KeyID, write); err != nil {
 		return err
