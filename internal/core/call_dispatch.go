@@ -98,7 +98,8 @@ func (s *Calls) dispatch(ctx context.Context) {
 // configured or refuses the call fails it with carrier_error, and a prepaid organization whose
 // balance ran out while the call waited fails it with balance_exhausted.
 func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
-	if err := s.checkBalance(ctx, c.OrganizationID); err != nil {
+	prepaid, err := s.checkBalance(ctx, c.OrganizationID)
+	if err != nil {
 		s.fail(ctx, c.ID, dialtone.EndedBalanceExhausted)
 		return
 	}
@@ -108,7 +109,7 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
 		return
 	}
-	s.track(c, carrier)
+	s.track(c, carrier, prepaid)
 	// A carrier that goes silent must not hold the line forever: a call still unanswered well
 	// after its ring timeout fails. The grace is real time, not scaled: it covers the
 	// carrier's and the database's latency, which no time scale shrinks.
@@ -125,13 +126,9 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 
 // enforceBalances ends, with balance_exhausted, the answered calls this process holds for
 // each prepaid organization whose balance no longer covers what its answered calls (on every
-// process) have used so far.
+// process) have used so far. Postpaid organizations cost it nothing.
 func (s *Calls) enforceBalances(ctx context.Context) {
-	for _, org := range s.liveOrganizations() {
-		o, err := s.store.GetOrganization(ctx, org)
-		if err != nil || o.BillingMode != dialtone.BillingPrepaid {
-			continue
-		}
+	for _, org := range s.prepaidOrganizations() {
 		balance, err := s.store.Balance(ctx, org)
 		if err != nil {
 			continue
@@ -157,14 +154,14 @@ func (s *Calls) enforceBalances(ctx context.Context) {
 	}
 }
 
-// liveOrganizations returns the organizations of the calls this process holds.
-func (s *Calls) liveOrganizations() []string {
+// prepaidOrganizations returns the prepaid organizations of the calls this process holds.
+func (s *Calls) prepaidOrganizations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seen := make(map[string]bool)
 	var orgs []string
 	for _, lc := range s.live {
-		if !seen[lc.orgID] {
+		if lc.prepaid && !seen[lc.orgID] {
 			seen[lc.orgID] = true
 			orgs = append(orgs, lc.orgID)
 		}
@@ -178,23 +175,24 @@ func (s *Calls) holds(id string) bool {
 	return s.live[id] != nil
 }
 
-// checkBalance returns insufficient_balance when orgID is prepaid and has no balance left.
-func (s *Calls) checkBalance(ctx context.Context, orgID string) error {
+// checkBalance reports whether orgID is prepaid, and returns insufficient_balance when it is
+// and has no balance left.
+func (s *Calls) checkBalance(ctx context.Context, orgID string) (prepaid bool, err error) {
 	o, err := s.store.GetOrganization(ctx, orgID)
 	if err != nil {
-		return dialtone.Internal(err)
+		return false, dialtone.Internal(err)
 	}
 	if o.BillingMode != dialtone.BillingPrepaid {
-		return nil
+		return false, nil
 	}
 	balance, err := s.store.Balance(ctx, orgID)
 	if err != nil {
-		return dialtone.Internal(err)
+		return true, dialtone.Internal(err)
 	}
 	if balance > 0 {
-		return nil
+		return true, nil
 	}
-	return dialtone.Errorf(dialtone.CodeInsufficientBalance,
+	return true, dialtone.Errorf(dialtone.CodeInsufficientBalance,
 		"Calls need a positive balance; your organization's balance is %s.", formatUSD(balance)).
 		WithDetail("balance_micros", balance).WithDetail("required_micros", 1)
 }

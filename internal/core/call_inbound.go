@@ -89,7 +89,9 @@ func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 	if c.Ended() {
 		return c, nil
 	}
-	s.track(c, s.carriers[c.Carrier])
+	// A prepaid organization with no balance still answers: the balance watch ends the call.
+	prepaid, _ := s.checkBalance(ctx, orgID)
+	s.track(c, s.carriers[c.Carrier], prepaid)
 	s.CallEvent(ctx, dialtone.CarrierEvent{CallID: c.ID, Status: dialtone.CallInProgress, AnsweredBy: dialtone.AnsweredByHuman})
 	c, err = s.store.GetCall(ctx, orgID, c.ID)
 	return c, storeError(err, dialtone.CodeCallNotFound)

@@ -211,11 +211,12 @@ func (s *Calls) failUnanswered(ctx context.Context, id string) {
 	s.wake()
 }
 
-// track remembers a call this process placed or answered, with the carrier holding its leg.
-func (s *Calls) track(c dialtone.Call, carrier dialtone.CallCarrier) {
+// track remembers a call this process placed or answered, with the carrier holding its leg
+// and whether its organization is prepaid.
+func (s *Calls) track(c dialtone.Call, carrier dialtone.CallCarrier, prepaid bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.live[c.ID] = &liveCall{orgID: c.OrganizationID, carrier: carrier}
+	s.live[c.ID] = &liveCall{orgID: c.OrganizationID, carrier: carrier, prepaid: prepaid}
 }
 
 // forget drops a call that ended from this process's memory and stops its timers; it

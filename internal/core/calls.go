@@ -43,6 +43,7 @@ type Calls struct {
 // liveCall is what this process holds for one of its calls until the call ends.
 type liveCall struct {
 	orgID   string
+	prepaid bool                 // its organization pays in advance: watch its balance
 	carrier dialtone.CallCarrier // nil for calls no carrier leg belongs to
 	timers  []*time.Timer
 }
@@ -131,7 +132,7 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 	if err := s.telephony.CheckDestination(ctx, org, to); err != nil {
 		return dialtone.Call{}, destinationError(err)
 	}
-	if err := s.checkBalance(ctx, org); err != nil {
+	if _, err := s.checkBalance(ctx, org); err != nil {
 		return dialtone.Call{}, err
 	}
 	now := s.now()
