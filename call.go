@@ -45,21 +45,22 @@ type EndedReason string
 
 // The reasons a call ends.
 const (
-	EndedCallerHangup     EndedReason = "caller_hangup"     // the other party hung up
-	EndedAgentHangup      EndedReason = "agent_hangup"      // the agent ended the call
-	EndedAPIHangup        EndedReason = "api_hangup"        // POST /v1/calls/{id}/hangup
-	EndedMaxDuration      EndedReason = "max_duration"      // the agent's max_call_duration_seconds passed
-	EndedBusy             EndedReason = "busy"              // the far end was busy
-	EndedNoAnswer         EndedReason = "no_answer"         // nobody answered before the ring timeout
-	EndedCarrierError     EndedReason = "carrier_error"     // the carrier refused or dropped the call
-	EndedVoicemail        EndedReason = "voicemail"         // voicemail answered and the agent hung up
-	EndedConcurrencyLimit EndedReason = "concurrency_limit" // inbound call over the live-call cap
-	EndedBalanceExhausted EndedReason = "balance_exhausted" // a prepaid balance ran out
-	EndedCanceled         EndedReason = "canceled"          // canceled before it was answered
-	EndedNoAgent          EndedReason = "no_agent"          // inbound to a number without an agent
-	EndedInboundDisabled  EndedReason = "inbound_disabled"  // inbound to a number that refuses calls
-	EndedTransferred      EndedReason = "transferred"       // handed to another number (cold transfer)
-	EndedNodeLost         EndedReason = "node_lost"         // the server process holding the call stopped
+	EndedCallerHangup     EndedReason = "caller_hangup"      // the other party hung up
+	EndedAgentHangup      EndedReason = "agent_hangup"       // the agent ended the call
+	EndedAPIHangup        EndedReason = "api_hangup"         // POST /v1/calls/{id}/hangup
+	EndedMaxDuration      EndedReason = "max_duration"       // the agent's max_call_duration_seconds passed
+	EndedBusy             EndedReason = "busy"               // the far end was busy
+	EndedNoAnswer         EndedReason = "no_answer"          // nobody answered before the ring timeout
+	EndedCarrierError     EndedReason = "carrier_error"      // the carrier refused or dropped the call
+	EndedVoicemail        EndedReason = "voicemail"          // voicemail answered and the agent hung up
+	EndedConcurrencyLimit EndedReason = "concurrency_limit"  // inbound call over the live-call cap
+	EndedBalanceExhausted EndedReason = "balance_exhausted"  // a prepaid balance ran out
+	EndedCanceled         EndedReason = "canceled"           // canceled before it was answered
+	EndedNoAgent          EndedReason = "no_agent"           // inbound to a number without an agent
+	EndedInboundDisabled  EndedReason = "inbound_disabled"   // inbound to a number that refuses calls
+	EndedTransferred      EndedReason = "transferred"        // handed to another number (cold transfer)
+	EndedNodeLost         EndedReason = "node_lost"          // the server process holding the call stopped
+	EndedNumberGone       EndedReason = "number_unavailable" // its number was released or stopped calling out while it waited
 )
 
 // EndedReasons lists every reason a call can end.
@@ -67,5 +68,5 @@ func EndedReasons() []EndedReason {
 	return []EndedReason{EndedCallerHangup, EndedAgentHangup, EndedAPIHangup, EndedMaxDuration,
 		EndedBusy, EndedNoAnswer, EndedCarrierError, EndedVoicemail, EndedConcurrencyLimit,
 		EndedBalanceExhausted, EndedCanceled, EndedNoAgent, EndedInboundDisabled, EndedTransferred,
-		EndedNodeLost}
+		EndedNodeLost, EndedNumberGone}
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -260,5 +261,23 @@ func TestInboundRouting(t *testing.T) {
 				t.Fatalf("%d inbound calls recorded, want 4", len(got))
 			}
 		})
+	}
+}
+
+// TestQueuedCallOfAReleasedNumber: a call waiting for a line whose number is released meanwhile
+// fails with number_unavailable instead of being dialled from a number the organization no
+// longer holds.
+func TestQueuedCallOfAReleasedNumber(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{NoDispatch: true, TimeScale: 0.01})
+	agent, numID, _ := callSetup(t, env, env.Admin, "")
+	id := placeCall(t, env, env.Admin, agent, sandboxTo("00"), "")
+	mustStatus(t, call(t, env, "DELETE", "/v1/phone-numbers/"+numID, env.Admin, ""), 200)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); env.Services.Calls.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	c := waitCall(t, env, env.Admin, id, ended)
+	if c.Status != dialtone.CallFailed || *c.EndedReason != dialtone.EndedNumberGone || c.StartedAt != nil {
+		t.Fatalf("ended %s/%s", c.Status, deref(c.EndedReason))
 	}
 }

@@ -95,12 +95,17 @@ func (s *Calls) dispatch(ctx context.Context) {
 }
 
 // dial hands a call that just left the queue to its number's carrier; a carrier that is not
-// configured or refuses the call fails it with carrier_error, and a prepaid organization whose
-// balance ran out while the call waited fails it with balance_exhausted.
+// configured or refuses the call fails it with carrier_error, a prepaid organization whose
+// balance ran out while the call waited fails it with balance_exhausted, and a number released
+// or switched to outbound_enabled false meanwhile fails it with number_unavailable.
 func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 	prepaid, err := s.checkBalance(ctx, c.OrganizationID)
 	if err != nil {
 		s.fail(ctx, c.ID, dialtone.EndedBalanceExhausted)
+		return
+	}
+	if n, err := s.store.GetPhoneNumber(ctx, c.OrganizationID, c.PhoneNumberID); err != nil || !n.OutboundEnabled {
+		s.fail(ctx, c.ID, dialtone.EndedNumberGone)
 		return
 	}
 	carrier := s.carriers[c.Carrier]
