@@ -47,6 +47,9 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection (to flush a stream).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -125,7 +128,7 @@ func (s *Server) serve(w *statusWriter, r *http.Request, rt route) error {
 	switch {
 	case r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "":
 		return s.withIdempotency(w, r, rt)
-	case r.Method == http.MethodGet:
+	case r.Method == http.MethodGet && rt.Stream == nil:
 		return s.withETag(w, r, rt.handle)
 	}
 	return rt.handle(w, r)

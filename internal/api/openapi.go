@@ -261,6 +261,12 @@ func successResponse(g *schemaGen, rt Route) map[string]any {
 		"headers":     headerRefs(!rt.Public, extra...),
 	}
 	switch pb, ok := publicResponses[rt.Operation]; {
+	case rt.Stream != nil:
+		res["content"] = map[string]any{"text/event-stream": map[string]any{
+			"schema": map[string]any{"type": "string", "description": "Server-Sent Events: each has an `id` (the event's id, " +
+				"for Last-Event-ID), an `event` (its type) and `data`, the JSON of the event object; lines starting with `:` keep the connection alive."},
+			"x-event-schema": g.ref(rt.Stream, modeResponse),
+		}}
 	case rt.Response != nil:
 		res["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(rt.Response, modeResponse)}}
 	case ok:

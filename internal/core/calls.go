@@ -291,3 +291,25 @@ func callEvent(c dialtone.Call, t time.Time) dialtone.Event {
 		Type: dialtone.CallEventType(c.Status), ObjectID: c.ID, CreatedAt: t,
 		Data: dialtone.EventData{Object: data}}
 }
+
+// Events returns the events of a call of p's organization (read role) that came after the
+// event afterID, oldest first: all of them when afterID is "" or not one of the call's events.
+// An unknown call is call_not_found.
+func (s *Calls) Events(ctx context.Context, p dialtone.Principal, id, afterID string) ([]dialtone.Event, error) {
+	if err := Authorize(p, dialtone.RoleRead); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetCall(ctx, p.OrganizationID, id); err != nil {
+		return nil, storeError(err, dialtone.CodeCallNotFound)
+	}
+	evs, err := s.store.ListObjectEvents(ctx, p.OrganizationID, id)
+	if err != nil {
+		return nil, dialtone.Internal(err)
+	}
+	for i, ev := range evs {
+		if ev.ID == afterID {
+			return evs[i+1:], nil
+		}
+	}
+	return evs, nil
+}
