@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/dialtonehq/dialtone/internal/media"
 )
 
 // FuzzToneDecoderPCM feeds arbitrary bytes to a decoder, read both as little-endian 16-bit PCM
@@ -17,7 +19,7 @@ func FuzzToneDecoderPCM(f *testing.F) {
 		u := make([]byte, len(pcm))
 		p := make([]byte, 2*len(pcm))
 		for i, x := range pcm {
-			u[i] = testMulawEncode(x)
+			u[i] = media.LinearToMulaw(x)
 			binary.LittleEndian.PutUint16(p[2*i:], uint16(x))
 		}
 		f.Add(u, uint8(160))
@@ -31,7 +33,7 @@ func FuzzToneDecoderPCM(f *testing.F) {
 		}
 		asMulaw := make([]int16, len(data))
 		for i, b := range data {
-			asMulaw[i] = testMulawDecode(b)
+			asMulaw[i] = media.MulawToLinear(b)
 		}
 		for _, pcm := range [][]int16{asPCM, asMulaw} {
 			d := NewToneDecoder(RegisterLow)

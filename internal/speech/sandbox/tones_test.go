@@ -6,41 +6,16 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/dialtonehq/dialtone/internal/media"
 )
 
 // --- Test helpers -------------------------------------------------------------------------
 
-// Tiny G.711 µ-law codec for the tests only (the engine's codec lives elsewhere): the classic
-// biased-segment formulation in 16-bit scaling.
-func testMulawEncode(s int16) byte {
-	const bias, clip = 0x84, 32635
-	x := int(s)
-	sign := byte(0)
-	if x < 0 {
-		x, sign = -x, 0x80
-	}
-	x = min(x, clip) + bias
-	seg := 0
-	for v := x >> 8; v > 0 && seg < 7; v >>= 1 {
-		seg++
-	}
-	return ^(sign | byte(seg<<4) | byte(x>>(seg+3))&0x0F)
-}
-
-func testMulawDecode(u byte) int16 {
-	u = ^u
-	seg := (u >> 4) & 7
-	mag := ((int(u&0x0F) << 3) + 0x84) << seg
-	if u&0x80 != 0 {
-		return int16(0x84 - mag)
-	}
-	return int16(mag - 0x84)
-}
-
 // mulaw passes pcm through µ-law encoding and decoding, in place.
 func mulaw(pcm []int16) []int16 {
 	for i, x := range pcm {
-		pcm[i] = testMulawDecode(testMulawEncode(x))
+		pcm[i] = media.MulawToLinear(media.LinearToMulaw(x))
 	}
 	return pcm
 }
