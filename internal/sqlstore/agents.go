@@ -138,15 +138,13 @@ func (s *Store) ListAgents(ctx context.Context, orgID string, f dialtone.AgentFi
 // and must not call the Store, which on SQLite would wait for the writer connection forever.
 func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*dialtone.Agent) error) (dialtone.Agent, error) {
 	var updated dialtone.Agent
-	var mutateErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		a, err := scanAgent(tx.QueryRowContext(ctx, agentGet+s.dialect.lockRow(), id, orgID))
 		if err != nil {
 			return err
 		}
 		if err := mutate(&a); err != nil {
-			mutateErr = err
-			return err
+			return callerError{err}
 		}
 		values, err := agentValues(a)
 		if err != nil {
@@ -155,15 +153,7 @@ func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*
 		updated, err = scanAgent(tx.QueryRowContext(ctx, agentUpdate, append(values, id, orgID)...))
 		return err
 	})
-	switch {
-	case err == nil:
-		return updated, nil
-	case mutateErr != nil:
-		return dialtone.Agent{}, mutateErr
-	case errors.Is(err, sql.ErrNoRows):
-		return dialtone.Agent{}, core.ErrNotFound
-	}
-	return dialtone.Agent{}, fmt.Errorf("update agent: %w", err)
+	return updateResult(updated, err, "update agent")
 }
 
 // DeleteAgent marks orgID's live agent id deleted at t and detaches its phone numbers (their

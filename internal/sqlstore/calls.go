@@ -213,7 +213,6 @@ func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim 
 // UpdateCall changes call id under a row lock (see core.Store).
 func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (core.CallEffects, error)) (dialtone.Call, error) {
 	var updated dialtone.Call
-	var mutateErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`+s.dialect.lockRow(), id))
 		if err != nil {
@@ -221,8 +220,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 		}
 		fx, err := mutate(&c)
 		if err != nil {
-			mutateErr = err
-			return err
+			return callerError{err}
 		}
 		variables, metadata, err := callMaps(c)
 		if err != nil {
@@ -242,15 +240,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 		updated = c
 		return storeEffects(ctx, tx, c.OrganizationID, fx)
 	})
-	switch {
-	case err == nil:
-		return updated, nil
-	case mutateErr != nil:
-		return dialtone.Call{}, mutateErr
-	case errors.Is(err, sql.ErrNoRows):
-		return dialtone.Call{}, core.ErrNotFound
-	}
-	return dialtone.Call{}, fmt.Errorf("update call: %w", err)
+	return updateResult(updated, err, "update call")
 }
 
 // GetCall returns orgID's call id unless it is deleted; core.ErrNotFound.

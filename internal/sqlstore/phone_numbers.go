@@ -244,7 +244,6 @@ func (s *Store) ListPhoneNumbers(ctx context.Context, orgID string, f dialtone.P
 // would wait for the writer connection forever.
 func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate func(*dialtone.PhoneNumber) error) (dialtone.PhoneNumber, error) {
 	var updated dialtone.PhoneNumber
-	var mutateErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n, err := scanPhoneNumber(tx.QueryRowContext(ctx, phoneNumberGet+s.dialect.lockRow(), id, orgID))
 		if err != nil {
@@ -252,8 +251,7 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate 
 		}
 		before := n.AgentID
 		if err := mutate(&n); err != nil {
-			mutateErr = err
-			return err
+			return callerError{err}
 		}
 		// Only a newly attached agent is checked: the current one was live when it was
 		// attached, and DeleteAgent detaches its numbers. (Locking it here too could deadlock
@@ -268,15 +266,7 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate 
 			dbTime(n.UpdatedAt), id, orgID))
 		return err
 	})
-	switch {
-	case err == nil:
-		return updated, nil
-	case mutateErr != nil:
-		return dialtone.PhoneNumber{}, mutateErr
-	case errors.Is(err, sql.ErrNoRows):
-		return dialtone.PhoneNumber{}, core.ErrNotFound
-	}
-	return dialtone.PhoneNumber{}, fmt.Errorf("update phone number: %w", err)
+	return updateResult(updated, err, "update phone number")
 }
 
 // ReleasePhoneNumber marks orgID's live number id released at t, detaches it from its agent

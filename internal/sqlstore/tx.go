@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+
+	"github.com/dialtonehq/dialtone/internal/core"
 )
 
 // querier is what *sql.DB and *sql.Tx share.
@@ -33,4 +36,25 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// callerError carries, out of a transaction, an error of the caller's mutate function, which an
+// Update method returns as is.
+type callerError struct{ error }
+
+// updateResult is what an Update method returns for the outcome err of its transaction: v on
+// success, the caller's own error (callerError) as is, core.ErrNotFound for a missing row, and
+// any other failure wrapped with what.
+func updateResult[T any](v T, err error, what string) (T, error) {
+	var zero T
+	var ce callerError
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.As(err, &ce):
+		return zero, ce.error
+	case errors.Is(err, sql.ErrNoRows):
+		return zero, core.ErrNotFound
+	}
+	return zero, fmt.Errorf("%s: %w", what, err)
 }
