@@ -91,6 +91,28 @@ type CallParams struct {
 type SandboxCallParams struct {
 	From Optional[string] `json:"from,omitzero"`
 	To   Optional[string] `json:"to,omitzero"`
+	// Persona is how the simulated person behaves: a built-in persona's name or a persona
+	// written out; default the "caller" persona.
+	Persona Optional[PersonaSpec] `json:"persona,omitzero"`
+}
+
+// SimulatedCall is a simulated person calling in, as the sandbox carrier is asked to play it.
+type SimulatedCall struct {
+	CallID     string
+	From, To   string
+	AgentVoice string // the answering agent's voice: the person speaks in the other register
+	Persona    PersonaSpec
+}
+
+// CallSimulator is a carrier that can simulate a person calling in (the sandbox).
+type CallSimulator interface {
+	// CheckPersona returns a field error (under field) when spec names no built-in persona
+	// or its custom persona is invalid.
+	CheckPersona(spec PersonaSpec, field string) FieldErrors
+	// SimulateCaller starts playing the person of req and returns the call's audio. The
+	// carrier reports to events what the person does to the call (hanging up), until the
+	// call ends or Hangup.
+	SimulateCaller(ctx context.Context, req SimulatedCall, events CarrierEvents) (MediaLeg, error)
 }
 
 // CallFilter narrows a call list; zero fields match everything.

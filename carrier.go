@@ -16,6 +16,9 @@ type DialRequest struct {
 	CallID      string // the call_ id; every CarrierEvent about the call carries it
 	From, To    string // E.164
 	RingTimeout time.Duration
+	// AgentVoice is the voice the agent will speak with, so a simulated far end (the
+	// sandbox) can answer in the other tone register.
+	AgentVoice string
 }
 
 // CallCarrier is the call-control part of a carrier adapter.
@@ -44,6 +47,9 @@ type CarrierEvent struct {
 	EndedReason EndedReason
 	// AnsweredBy is set with in_progress.
 	AnsweredBy AnsweredBy
+	// Media is the call's audio, set with in_progress by carriers that carry audio; the
+	// conversation engine takes it over.
+	Media MediaLeg
 	// Beep marks the end of a voicemail greeting: a message recorded from here is kept.
 	Beep bool
 }
