@@ -77,8 +77,8 @@ type ConversationResult struct {
 	// up, the API hung up) and the conversation only stopped.
 	EndedReason EndedReason
 	Transcript  []TranscriptTurn
-	Latency    *CallLatency
-	Summary    string
+	Latency     *CallLatency
+	Summary     string
 	// Recording is the file name of the call's WAV recording in the recordings store, or ""
 	// when nothing was recorded.
 	Recording string
