@@ -61,6 +61,8 @@ const (
 	EndedTransferred      EndedReason = "transferred"        // handed to another number (cold transfer)
 	EndedNodeLost         EndedReason = "node_lost"          // the server process holding the call stopped
 	EndedNumberGone       EndedReason = "number_unavailable" // its number was released or stopped calling out while it waited
+	EndedSilence          EndedReason = "silence_timeout"    // the caller stayed silent through every reminder
+	EndedAgentError       EndedReason = "agent_error"        // the agent's brain or voice could not be set up
 )
 
 // EndedReasons lists every reason a call can end.
@@ -68,5 +70,5 @@ func EndedReasons() []EndedReason {
 	return []EndedReason{EndedCallerHangup, EndedAgentHangup, EndedAPIHangup, EndedMaxDuration,
 		EndedBusy, EndedNoAnswer, EndedCarrierError, EndedVoicemail, EndedConcurrencyLimit,
 		EndedBalanceExhausted, EndedCanceled, EndedNoAgent, EndedInboundDisabled, EndedTransferred,
-		EndedNodeLost, EndedNumberGone}
+		EndedNodeLost, EndedNumberGone, EndedSilence, EndedAgentError}
 }

@@ -63,8 +63,43 @@ type Call struct {
 	EndedAt            *time.Time        `json:"ended_at"`
 	DurationSeconds    int64             `json:"duration_seconds"` // billable: whole seconds from answer, rounded up
 	Cost               Money             `json:"cost"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	// Transcript, Latency, Summary, RecordingURL and TransferredTo are what the call's
+	// conversation left on it; they are filled when the call ends.
+	Transcript    []TranscriptTurn `json:"transcript"`
+	Latency       *CallLatency     `json:"latency"`
+	Summary       *string          `json:"summary"`
+	RecordingURL  *string          `json:"recording_url"` // GET it for the WAV recording
+	Recording     string           `json:"-"`             // the recording's file name
+	TransferredTo *string          `json:"transferred_to"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+}
+
+// ApplyConversation stores on c what its conversation left.
+func (c *Call) ApplyConversation(r ConversationResult) {
+	c.Transcript, c.Latency, c.Recording = r.Transcript, r.Latency, r.Recording
+	if r.Summary != "" {
+		c.Summary = &r.Summary
+	}
+	if r.TransferredTo != "" {
+		c.TransferredTo = &r.TransferredTo
+	}
+	c.fillRecordingURL()
+}
+
+// fillRecordingURL sets RecordingURL from Recording.
+func (c *Call) fillRecordingURL() {
+	c.RecordingURL = nil
+	if c.Recording != "" {
+		u := "/v1/calls/" + c.ID + "/recording"
+		c.RecordingURL = &u
+	}
+}
+
+// SetRecording sets the recording's file name (and so RecordingURL).
+func (c *Call) SetRecording(name string) {
+	c.Recording = name
+	c.fillRecordingURL()
 }
 
 // Live reports whether the call holds one of its organization's concurrency slots: it has

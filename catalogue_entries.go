@@ -43,6 +43,7 @@ const (
 	CodePhoneNumberNotFound  Code = "phone_number_not_found"
 	CodeOrganizationNotFound Code = "organization_not_found"
 	CodeCallNotFound         Code = "call_not_found"
+	CodeRecordingNotFound    Code = "recording_not_found"
 
 	// Calls.
 	CodeDestinationNotAllowed Code = "destination_not_allowed"
@@ -234,6 +235,12 @@ var catalogue = []CatalogEntry{
 			"(their billing records stay in the ledger), and another organization's calls are " +
 			"indistinguishable from missing ones.",
 		Equivalents: []string{"N: call_not_found"}},
+	{Code: CodeRecordingNotFound, Type: TypeNotFound, Status: 404,
+		Message: "This call has no recording.",
+		Doc: "The call exists but has no recording to download: it was never answered, it is still " +
+			"going on (the recording is complete once the call ends), its content was deleted, or the " +
+			"server keeps no recordings. With several servers, recordings are written where each call " +
+			"ran: point every server's `--recordings-dir` at shared storage."},
 	{Code: CodeOrganizationNotFound, Type: TypeNotFound, Status: 404,
 		Message: "No such organization.",
 		Doc: "No organization with this id exists. Operator endpoints such as " +

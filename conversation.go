@@ -119,11 +119,16 @@ type CallControl interface {
 
 // ConversationStart is everything a conversation needs to begin.
 type ConversationStart struct {
-	Call    Call
-	Agent   Agent
-	Secret  string // the agent's brain API key, opened; "" when it has none
-	Leg     MediaLeg
-	Control CallControl
+	Call   Call
+	Agent  Agent
+	Secret string // the agent's brain API key, opened; "" when it has none
+	// Prompt is the system prompt with the number's overlay, the call's instructions and
+	// every variable filled in; Greeting and VoicemailMessage have their variables filled.
+	Prompt           string
+	Greeting         string
+	VoicemailMessage string
+	Leg              MediaLeg
+	Control          CallControl
 }
 
 // Conversation is one live conversation, as the call service sees it.

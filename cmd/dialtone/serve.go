@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +20,9 @@ import (
 	sandboxcarrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/config"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
+	"github.com/dialtonehq/dialtone/internal/session"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
@@ -57,6 +60,19 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		return err
 	}
 	voices := sandbox.Voices{}
+	clock, err := pacer.New(pacer.Config{Interval: max(time.Millisecond, time.Duration(float64(pacer.Interval)*cfg.SandboxTimeScale))})
+	if err != nil {
+		return err
+	}
+	defer clock.Stop(context.Background())
+	recordings := cfg.RecordingsDir
+	if recordings == "" {
+		recordings = filepath.Join(cfg.DataDir, "recordings")
+	}
+	engine, err := session.New(session.Config{Pacer: clock, RecordingsDir: recordings, Version: version, Logger: log})
+	if err != nil {
+		return err
+	}
 	svc := core.New(st, voices, core.Options{
 		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
@@ -64,7 +80,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
 			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros},
 		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
-			TimeScale: cfg.SandboxTimeScale, Logger: log},
+			TimeScale: cfg.SandboxTimeScale, Logger: log, Conversations: engine, RecordingPath: engine.RecordingPath},
 	})
 	key, created, err := svc.Organizations.Bootstrap(ctx)
 	if err != nil {

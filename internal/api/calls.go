@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -89,6 +90,28 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// getCallRecording serves the WAV file of an ended call (ranges and If-Modified-Since work).
+func (s *Server) getCallRecording(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	path, err := s.svc.Calls.RecordingPath(r.Context(), principal(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return dialtone.Errorf(dialtone.CodeRecordingNotFound, "The recording of call %s is not on this server.", id)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return dialtone.Internal(err)
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.wav"`)
+	http.ServeContent(w, r, id+".wav", fi.ModTime(), f)
 	return nil
 }
 

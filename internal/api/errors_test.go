@@ -146,6 +146,7 @@ func TestEveryErrorCode(t *testing.T) {
 		failed := placeCall(t, env, env.Admin, agent, "+12125550113", "")
 		waitCall(t, env, env.Admin, failed, ended)
 		wantError(t, env, call(t, env, "POST", "/v1/calls/"+failed+"/hangup", env.Admin, ""), dialtone.CodeCallAlreadyEnded, "")
+		wantError(t, env, call(t, env, "GET", "/v1/calls/"+failed+"/recording", env.Admin, ""), dialtone.CodeRecordingNotFound, "")
 
 		live := placeCall(t, env, env.Admin, agent, "+12125550100", "")
 		waitCall(t, env, env.Admin, live, status(dialtone.CallInProgress))
@@ -154,7 +155,8 @@ func TestEveryErrorCode(t *testing.T) {
 		placeCall(t, env, env.Admin, agent, "+12125550100", "")
 		wantError(t, env, post(`{"agent_id":"`+agent+`","to_number":"+12125550100"}`), dialtone.CodeConcurrentCallLimit, "")
 		for _, code := range []dialtone.Code{dialtone.CodeAgentNoPhone, dialtone.CodeFromNumberNotOwned, dialtone.CodeDestinationNotAllowed,
-			dialtone.CodeCallNotFound, dialtone.CodeCallAlreadyEnded, dialtone.CodeCallNotEnded, dialtone.CodeConcurrentCallLimit} {
+			dialtone.CodeCallNotFound, dialtone.CodeCallAlreadyEnded, dialtone.CodeCallNotEnded, dialtone.CodeConcurrentCallLimit,
+			dialtone.CodeRecordingNotFound} {
 			covered[code] = true
 		}
 	})

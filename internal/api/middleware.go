@@ -128,7 +128,7 @@ func (s *Server) serve(w *statusWriter, r *http.Request, rt route) error {
 	switch {
 	case r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "":
 		return s.withIdempotency(w, r, rt)
-	case r.Method == http.MethodGet && rt.Stream == nil:
+	case r.Method == http.MethodGet && rt.Stream == nil && rt.Binary == "":
 		return s.withETag(w, r, rt.handle)
 	}
 	return rt.handle(w, r)

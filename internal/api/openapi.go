@@ -250,7 +250,7 @@ func statusSchema(status string) map[string]any {
 // successResponse documents rt's success answer.
 func successResponse(g *schemaGen, rt Route) map[string]any {
 	var extra []string
-	if rt.Method == http.MethodGet {
+	if rt.Method == http.MethodGet && rt.Stream == nil && rt.Binary == "" {
 		extra = append(extra, "ETag")
 	}
 	if !rt.Public && rt.Method == http.MethodPost {
@@ -267,6 +267,8 @@ func successResponse(g *schemaGen, rt Route) map[string]any {
 				"for Last-Event-ID), an `event` (its type) and `data`, the JSON of the event object; lines starting with `:` keep the connection alive."},
 			"x-event-schema": g.ref(rt.Stream, modeResponse),
 		}}
+	case rt.Binary != "":
+		res["content"] = map[string]any{rt.Binary: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 	case rt.Response != nil:
 		res["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(rt.Response, modeResponse)}}
 	case ok:

@@ -25,6 +25,7 @@ type Route struct {
 	Request   any           // zero value of the request body type, nil when there is none
 	Response  any           // zero value of the success body type, nil for non-JSON answers
 	Stream    any           // for a Server-Sent Events stream: zero value of each event's data; no ETag
+	Binary    string        // media type of a file answer (served with ranges; no ETag buffering)
 	Status    int           // success status
 }
 
@@ -75,6 +76,7 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/calls/{id}", Operation: "getCall", Summary: "Retrieve a call", Tag: "Calls", Role: read, Response: dialtone.Call{}}, s.getCall),
 		r(Route{Method: "POST", Path: "/v1/calls/{id}/hangup", Operation: "hangupCall", Summary: "Hang up (or cancel) a call", Tag: "Calls", Role: write, Request: struct{}{}, Response: dialtone.Call{}}, s.hangupCall),
 		r(Route{Method: "GET", Path: "/v1/calls/{id}/events", Operation: "streamCallEvents", Summary: "Follow a call live: its events as Server-Sent Events, until it ends", Tag: "Calls", Role: read, Stream: dialtone.Event{}}, s.streamCallEvents),
+		r(Route{Method: "GET", Path: "/v1/calls/{id}/recording", Operation: "getCallRecording", Summary: "Download a call's recording (WAV, caller left, agent right)", Tag: "Calls", Role: read, Binary: "audio/wav"}, s.getCallRecording),
 		r(Route{Method: "DELETE", Path: "/v1/calls/{id}", Operation: "deleteCall", Summary: "Erase an ended call's content (its billing record stays)", Tag: "Calls", Role: write, Response: dialtone.Deleted{}}, s.deleteCall),
 		r(Route{Method: "POST", Path: "/v1/sandbox/calls", Operation: "createSandboxCall", Summary: "Make a simulated person call one of your sandbox numbers", Tag: "Sandbox", Role: write, Request: dialtone.SandboxCallParams{}, Response: dialtone.Call{}, Status: 201}, s.createSandboxCall),
 		r(Route{Method: "GET", Path: "/v1/usage", Operation: "getUsage", Summary: "Calls, minutes and cost over a period, by day or by agent", Tag: "Billing", Role: read, Query: []string{"from", "to", "group_by"}, Response: dialtone.Usage{}}, s.getUsage),

@@ -3,6 +3,7 @@
 package apitest
 
 import (
+	"cmp"
 	"context"
 	"net/http/httptest"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"github.com/dialtonehq/dialtone/internal/api"
 	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
+	"github.com/dialtonehq/dialtone/internal/session"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
@@ -27,6 +30,8 @@ type Env struct {
 	Store    *sqlstore.Store
 	Services *core.Services
 	Server   *api.Server
+	Engine   *session.Engine
+	Carrier  *carrier.Carrier // the sandbox carrier: what its simulated people heard
 }
 
 // Options tunes the server; zero values are the server's defaults.
@@ -41,6 +46,13 @@ type Options struct {
 	TimeScale float64
 	// NoDispatch leaves queued calls in the queue: the dispatcher does not run.
 	NoDispatch bool
+	// FrameInterval is the period of the media send clock; default 20 ms scaled by TimeScale,
+	// at least 1 ms. Every timing of a conversation is counted in frames, so a shorter period
+	// runs conversations faster without changing what happens in them.
+	FrameInterval time.Duration
+	// Engine replaces the conversation engine's configuration (Pacer and RecordingsDir are
+	// filled in when unset).
+	Engine session.Config
 }
 
 // Start runs the server over a fresh database of dialect ("sqlite" or "postgres"); it stops
@@ -53,14 +65,16 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	engine := startEngine(t, opts)
+	sb := &carrier.Carrier{TimeScale: opts.TimeScale}
 	svc := core.New(st, voices, core.Options{
 		Secrets:          box,
 		IdempotencyWait:  opts.IdempotencyWait,
-		Carriers:         []dialtone.Carrier{&carrier.Carrier{TimeScale: opts.TimeScale}},
+		Carriers:         []dialtone.Carrier{sb},
 		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,
 		Prices:           opts.Prices,
 		Calls: core.CallOptions{MaxConcurrent: opts.MaxConcurrentCalls, MaxQueued: opts.MaxQueuedCalls,
-			TimeScale: opts.TimeScale},
+			TimeScale: opts.TimeScale, Conversations: engine, RecordingPath: engine.RecordingPath},
 	})
 	if !opts.NoDispatch {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -78,7 +92,40 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Env{URL: ts.URL, Admin: key.Credential, OrgID: key.OrganizationID, Store: st, Services: svc, Server: srv}
+	return &Env{URL: ts.URL, Admin: key.Credential, OrgID: key.OrganizationID, Store: st, Services: svc, Server: srv,
+		Engine: engine, Carrier: sb}
+}
+
+// startEngine starts the send clock and the conversation engine; the clock stops when the
+// test ends, after the dispatcher (which ends the calls still up).
+func startEngine(t testing.TB, opts Options) *session.Engine {
+	t.Helper()
+	interval := opts.FrameInterval
+	if interval == 0 {
+		scale := opts.TimeScale
+		if scale <= 0 {
+			scale = 1
+		}
+		interval = max(time.Millisecond, time.Duration(float64(pacer.Interval)*scale))
+	}
+	cfg := opts.Engine
+	if cfg.Pacer == nil {
+		p, err := pacer.New(pacer.Config{Interval: interval})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Stop(context.Background()) })
+		cfg.Pacer = p
+	}
+	if cfg.RecordingsDir == "" {
+		cfg.RecordingsDir = t.TempDir()
+	}
+	cfg.Version = cmp.Or(cfg.Version, "test")
+	e, err := session.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // Key creates a key with role in organization orgID and returns its credential.

@@ -44,6 +44,9 @@ type Config struct {
 	// SandboxTimeScale multiplies the delays of simulated sandbox calls and of call timers;
 	// DIALTONE_SANDBOX_TIME_SCALE.
 	SandboxTimeScale float64
+	// RecordingsDir is where call recordings are written; empty means <DataDir>/recordings;
+	// DIALTONE_RECORDINGS_DIR.
+	RecordingsDir string
 }
 
 // Setting documents one configuration option; Settings lists them for help and docs.
@@ -68,7 +71,8 @@ func Settings() []Setting {
 		{"price-inbound-minute-micros", "DIALTONE_PRICE_INBOUND_MINUTE_MICROS", "8500", "price of one minute of inbound call in micro-dollars (8500 = $0.0085), billed per second from answer"},
 		{"max-concurrent-calls", "DIALTONE_MAX_CONCURRENT_CALLS", "10", "live calls (inbound and outbound) each organization may have at once, across every server sharing the database"},
 		{"max-queued-calls", "DIALTONE_MAX_QUEUED_CALLS", "1000", "outbound calls each organization may have waiting for a free line"},
-		{"sandbox-time-scale", "DIALTONE_SANDBOX_TIME_SCALE", "1", "multiplies every delay of simulated sandbox calls and call timers (0.1 runs them ten times faster); for tests and demos"},
+		{"sandbox-time-scale", "DIALTONE_SANDBOX_TIME_SCALE", "1", "multiplies every delay of simulated sandbox calls, call timers and the 20 ms media clock (0.1 runs them ten times faster); for tests and demos"},
+		{"recordings-dir", "DIALTONE_RECORDINGS_DIR", "", "directory for call recordings (WAV); empty means <data-dir>/recordings. Servers sharing a database should share it"},
 	}
 }
 
@@ -113,6 +117,8 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.IntVar(&c.MaxQueuedCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "sandbox-time-scale":
 			fs.Float64Var(&c.SandboxTimeScale, s.Flag, envFloat(s.Env, s.Default), usage(s))
+		case "recordings-dir":
+			fs.StringVar(&c.RecordingsDir, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "log-format":
 			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
 		}

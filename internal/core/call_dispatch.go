@@ -123,6 +123,11 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 	})
 	req := dialtone.DialRequest{CallID: c.ID, From: c.FromNumber, To: c.ToNumber,
 		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second}
+	if c.AgentID != nil {
+		if a, err := s.store.GetAgent(ctx, c.OrganizationID, *c.AgentID); err == nil {
+			req.AgentVoice = a.Voice
+		}
+	}
 	if err := carrier.Dial(ctx, req, s); err != nil {
 		s.log.WarnContext(ctx, "dial refused by carrier", "call_id", c.ID, "carrier", c.Carrier, "error", err)
 		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
@@ -274,9 +279,13 @@ func (s *Calls) abandon() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, id := range ids {
+		conv, hadConv := s.stopConversation(id)
 		_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
 			if c.Ended() {
 				return CallEffects{}, errStale
+			}
+			if hadConv {
+				c.ApplyConversation(conv)
 			}
 			to := dialtone.CallFailed
 			if c.Status == dialtone.CallInProgress {

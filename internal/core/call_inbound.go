@@ -20,7 +20,18 @@ func (s *Calls) ValidateSandboxCall(params dialtone.SandboxCallParams) dialtone.
 			fe.Add(f.name, err.Code, err.Message)
 		}
 	}
+	if params.Persona.HasValue() {
+		if sim := s.simulator(); sim != nil {
+			fe = append(fe, sim.CheckPersona(params.Persona.Value, "persona")...)
+		}
+	}
 	return fe
+}
+
+// simulator is the sandbox carrier's simulated people, or nil.
+func (s *Calls) simulator() dialtone.CallSimulator {
+	sim, _ := s.carriers["sandbox"].(dialtone.CallSimulator)
+	return sim
 }
 
 // SandboxCall makes a simulated person call one of p's organization's sandbox numbers (write
@@ -47,7 +58,22 @@ func (s *Calls) SandboxCall(ctx context.Context, p dialtone.Principal, params di
 		return dialtone.Call{}, dialtone.Errorf(dialtone.CodeInvalidValue,
 			"%s is a %s number; simulated callers can only call sandbox numbers.", n.Number, n.Carrier).WithParam("to")
 	}
-	return s.Receive(ctx, p.OrganizationID, n, params.From.Value)
+	sim := s.simulator()
+	if sim == nil {
+		return dialtone.Call{}, dialtone.Errorf(dialtone.CodeInvalidValue,
+			"This server's sandbox carrier cannot simulate callers.").WithParam("to")
+	}
+	id := dialtone.NewID(dialtone.PrefixCall)
+	answer := func(ctx context.Context) (dialtone.MediaLeg, error) {
+		req := dialtone.SimulatedCall{CallID: id, From: params.From.Value, To: n.Number, Persona: params.Persona.Value}
+		if n.AgentID != nil {
+			if a, err := s.store.GetAgent(ctx, p.OrganizationID, *n.AgentID); err == nil {
+				req.AgentVoice = a.Voice
+			}
+		}
+		return sim.SimulateCaller(ctx, req, s)
+	}
+	return s.receive(ctx, p.OrganizationID, n, id, params.From.Value, answer)
 }
 
 // Receive routes a call arriving from the number from at organization orgID's number n (as
@@ -55,10 +81,19 @@ func (s *Calls) SandboxCall(ctx context.Context, p dialtone.Principal, params di
 // failed with no_agent or inbound_disabled when the number has no agent or refuses inbound
 // calls; busy with concurrency_limit when the organization already has its maximum of live
 // calls. The routing decision and the count it depends on are one transaction.
-func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, from string) (dialtone.Call, error) {
+//
+// answer connects the call's audio once routing accepted it (the carrier's media leg); nil
+// for a call without audio.
+func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, from string,
+	answer func(context.Context) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
+	return s.receive(ctx, orgID, n, dialtone.NewID(dialtone.PrefixCall), from, answer)
+}
+
+func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, id, from string,
+	answer func(context.Context) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
 	now := s.now()
 	c := dialtone.Call{
-		ID: dialtone.NewID(dialtone.PrefixCall), Object: "call", Direction: dialtone.CallInbound,
+		ID: id, Object: "call", Direction: dialtone.CallInbound,
 		AgentID: n.AgentID, PhoneNumberID: n.ID, FromNumber: from, ToNumber: n.Number,
 		Carrier: n.Carrier, RingTimeoutSeconds: dialtone.DefaultRingTimeoutSeconds,
 		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
@@ -92,7 +127,20 @@ func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 	// A prepaid organization with no balance still answers: the balance watch ends the call.
 	prepaid, _ := s.checkBalance(ctx, orgID)
 	s.track(c, s.carriers[c.Carrier], prepaid)
-	s.CallEvent(ctx, dialtone.CarrierEvent{CallID: c.ID, Status: dialtone.CallInProgress, AnsweredBy: dialtone.AnsweredByHuman})
+	var leg dialtone.MediaLeg
+	if answer != nil {
+		// The leg outlives the request: it is bounded by Run's context, like dialled calls.
+		s.mu.Lock()
+		runCtx := s.ctx
+		s.mu.Unlock()
+		if leg, err = answer(runCtx); err != nil {
+			s.log.ErrorContext(ctx, "connect inbound audio", "call_id", c.ID, "error", err)
+			s.fail(ctx, c.ID, dialtone.EndedCarrierError)
+			c, err = s.store.GetCall(ctx, orgID, c.ID)
+			return c, storeError(err, dialtone.CodeCallNotFound)
+		}
+	}
+	s.CallEvent(ctx, dialtone.CarrierEvent{CallID: c.ID, Status: dialtone.CallInProgress, AnsweredBy: dialtone.AnsweredByHuman, Media: leg})
 	c, err = s.store.GetCall(ctx, orgID, c.ID)
 	return c, storeError(err, dialtone.CodeCallNotFound)
 }

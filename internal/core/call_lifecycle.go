@@ -61,6 +61,11 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 		s.onBeep(ctx, ev.CallID)
 		return
 	}
+	var conv dialtone.ConversationResult
+	var hadConv bool
+	if dialtone.CallStates().Terminal(ev.Status) {
+		conv, hadConv = s.stopConversation(ev.CallID)
+	}
 	c, err := s.store.UpdateCall(ctx, ev.CallID, func(c *dialtone.Call) (CallEffects, error) {
 		if c.Ended() || c.Status == ev.Status {
 			return CallEffects{}, errStale
@@ -68,6 +73,9 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 		if ev.Status == dialtone.CallInProgress {
 			by := cmpOr(ev.AnsweredBy, dialtone.AnsweredByHuman)
 			c.AnsweredBy = &by
+		}
+		if hadConv {
+			c.ApplyConversation(conv)
 		}
 		return s.transition(c, ev.Status, ev.EndedReason, s.now())
 	})
@@ -83,7 +91,7 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 		s.forget(c.ID)
 		s.wake()
 	case c.Status == dialtone.CallInProgress:
-		s.answered(ctx, c)
+		s.answered(ctx, c, ev.Media)
 	}
 }
 
@@ -95,9 +103,10 @@ func cmpOr[T comparable](v, def T) T {
 	return v
 }
 
-// answered starts the timers of a call just answered: its agent's maximum duration and, when
-// a machine answered and the agent hangs up on voicemail, the hang-up itself.
-func (s *Calls) answered(ctx context.Context, c dialtone.Call) {
+// answered starts what follows an answer: when a machine answered and the agent hangs up on
+// voicemail, the hang-up itself; otherwise the call's conversation over leg, which keeps the
+// agent's maximum duration, or, for a call without one, a timer for it.
+func (s *Calls) answered(ctx context.Context, c dialtone.Call, leg dialtone.MediaLeg) {
 	maxDuration, vm := dialtone.DefaultMaxCallDuration, dialtone.VoicemailHangUp
 	if c.AgentID != nil {
 		if a, err := s.store.GetAgent(ctx, c.OrganizationID, *c.AgentID); err == nil {
@@ -108,15 +117,20 @@ func (s *Calls) answered(ctx context.Context, c dialtone.Call) {
 		s.endQuietly(ctx, c.ID, dialtone.EndedVoicemail)
 		return
 	}
+	if s.converse(ctx, c, leg) {
+		return
+	}
 	s.after(c.ID, time.Duration(maxDuration)*time.Second, func(ctx context.Context) {
 		s.endQuietly(ctx, c.ID, dialtone.EndedMaxDuration)
 	})
 }
 
-// onBeep ends a voicemail call at the beep. The agent's message is spoken there once the
-// conversation engine exists; until then the call ends with ended_reason voicemail.
+// onBeep tells the call's conversation that the voicemail greeting ended, so it speaks the
+// agent's message; a call without a conversation ends there with ended_reason voicemail.
 func (s *Calls) onBeep(ctx context.Context, id string) {
-	s.endQuietly(ctx, id, dialtone.EndedVoicemail)
+	if !s.beep(id) {
+		s.endQuietly(ctx, id, dialtone.EndedVoicemail)
+	}
 }
 
 // after runs fn once d (scaled by the time scale) has passed, unless call id ends first (or
@@ -153,7 +167,11 @@ func (s *Calls) endQuietly(ctx context.Context, id string, reason dialtone.Ended
 // yet answered canceled (with ended_reason canceled when the API hung up). The carrier's leg
 // is hung up and the line freed. A call that already ended is call_already_ended.
 func (s *Calls) end(ctx context.Context, id string, reason dialtone.EndedReason) (dialtone.Call, error) {
+	conv, hadConv := s.stopConversation(id)
 	c, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+		if hadConv {
+			c.ApplyConversation(conv)
+		}
 		if c.Ended() {
 			return CallEffects{}, dialtone.Errorf(dialtone.CodeCallAlreadyEnded,
 				"Call %s already ended: its status is %s.", c.ID, c.Status).WithDetail("status", c.Status)
@@ -247,12 +265,12 @@ func (s *Calls) hangUp(ctx context.Context, id string) {
 }
 
 // marshalObject is the JSON of an event's object. The objects marshalled here hold only
-// strings, numbers, string maps and times between years 0 and 9999, so marshalling cannot
-// fail; if it ever did, the event would carry just the id.
-func marshalObject(c dialtone.Call) json.RawMessage {
-	b, err := json.Marshal(c)
+// strings, numbers, string maps, slices of such structs and times between years 0 and 9999,
+// so marshalling cannot fail; if it ever did, the event would carry an empty object.
+func marshalObject(v any) json.RawMessage {
+	b, err := json.Marshal(v)
 	if err != nil {
-		b, _ = json.Marshal(map[string]string{"id": c.ID, "object": c.Object})
+		return json.RawMessage(`{}`)
 	}
 	return b
 }

@@ -35,6 +35,10 @@ type Calls struct {
 
 	kick chan struct{} // wakes the dispatcher; buffered, one pending wake is enough
 
+	engine        dialtone.ConversationEngine // nil: answered calls have no conversation
+	recordingPath func(name string) string    // where a recording's file is; nil: none kept
+	secrets       Sealer
+
 	mu   sync.Mutex
 	ctx  context.Context      // Run's context, which bounds the carriers' work on calls
 	live map[string]*liveCall // calls this process placed or answered, until they end
@@ -46,6 +50,9 @@ type liveCall struct {
 	prepaid bool                 // its organization pays in advance: watch its balance
 	carrier dialtone.CallCarrier // nil for calls no carrier leg belongs to
 	timers  []*time.Timer
+	// conv is the call's conversation, stopped by stopConv; nil when it has none.
+	conv     dialtone.Conversation
+	stopConv context.CancelFunc
 }
 
 var _ dialtone.CallService = (*Calls)(nil)
@@ -64,6 +71,12 @@ type CallOptions struct {
 	CarrierGrace time.Duration
 	// Logger receives what goes wrong outside a request; default slog.Default().
 	Logger *slog.Logger
+	// Conversations runs the conversation of every answered call that has an agent; nil
+	// leaves answered calls silent until someone hangs up.
+	Conversations dialtone.ConversationEngine
+	// RecordingPath returns the file of a recording named in a ConversationResult ("" for
+	// none); nil when recordings are not kept.
+	RecordingPath func(name string) string
 }
 
 func newCalls(store Store, telephony *TelephonyConfigs, carriers map[string]dialtone.CallCarrier,
@@ -78,7 +91,8 @@ func newCalls(store Store, telephony *TelephonyConfigs, carriers map[string]dial
 		maxQueued: cmp.Or(opt.MaxQueued, dialtone.DefaultMaxQueuedCalls),
 		scale:     scale, now: now, log: cmp.Or(opt.Logger, slog.Default()),
 		carrierGrace: cmp.Or(opt.CarrierGrace, defaultCarrierGrace),
-		node:         dialtone.NewID("node"), kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
+		engine:       opt.Conversations, recordingPath: opt.RecordingPath,
+		node: dialtone.NewID("node"), kick: make(chan struct{}, 1), ctx: context.Background(), live: make(map[string]*liveCall),
 	}
 }
 
@@ -270,18 +284,26 @@ func (s *Calls) Hangup(ctx context.Context, p dialtone.Principal, id string) (di
 }
 
 // Delete erases an ended call of p's organization (write role): its instructions, variables
-// and metadata (and, once they exist, transcript and recording) are gone and the call leaves
+// and metadata, its transcript, summary and recording are gone and the call leaves
 // the API, while its cost stays in the ledger and in usage. A call still going on is
 // call_not_ended; an unknown one call_not_found.
 func (s *Calls) Delete(ctx context.Context, p dialtone.Principal, id string) error {
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return err
 	}
-	err := s.store.DeleteCall(ctx, p.OrganizationID, id, s.now())
+	c, err := s.store.GetCall(ctx, p.OrganizationID, id)
+	if err != nil {
+		return storeError(err, dialtone.CodeCallNotFound)
+	}
+	err = s.store.DeleteCall(ctx, p.OrganizationID, id, s.now())
 	if errors.Is(err, ErrCallNotEnded) {
 		return dialtone.Errorf(dialtone.CodeCallNotEnded, "Call %s is still going on; hang it up before deleting it.", id)
 	}
-	return storeError(err, dialtone.CodeCallNotFound)
+	if err != nil {
+		return storeError(err, dialtone.CodeCallNotFound)
+	}
+	s.removeRecording(c.Recording)
+	return nil
 }
 
 // callEvent is the event row recording that c entered its current status at t.

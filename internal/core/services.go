@@ -65,6 +65,8 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		callCarriers[c.Name()] = c
 	}
 	telephony := &TelephonyConfigs{store: store, now: clock}
+	calls := newCalls(store, telephony, callCarriers, prices, opt.Calls, clock)
+	calls.secrets = opt.Secrets
 	return &Services{
 		Organizations:    &Organizations{store: store, keys: keys, now: clock},
 		Keys:             keys,
@@ -72,7 +74,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		PhoneNumbers:     &PhoneNumbers{store: store, carriers: numberCarriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
 		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},
-		Calls:            newCalls(store, telephony, callCarriers, prices, opt.Calls, clock),
+		Calls:            calls,
 		Usage:            &Usage{store: store, now: clock},
 		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
 		Health:           &Health{store: store},

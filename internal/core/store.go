@@ -213,6 +213,9 @@ type Store interface {
 	OrphanedCalls(ctx context.Context, staleBefore time.Time) ([]OrphanedCall, error)
 	// EndedCalls returns which of ids are calls that have ended.
 	EndedCalls(ctx context.Context, ids []string) ([]string, error)
+	// InsertEvents stores events of orgID that change no object (a live conversation's turns,
+	// keys and actions).
+	InsertEvents(ctx context.Context, orgID string, events []dialtone.Event) error
 	// ListObjectEvents returns orgID's events about object objectID, oldest first.
 	ListObjectEvents(ctx context.Context, orgID, objectID string) ([]dialtone.Event, error)
 

@@ -15,21 +15,22 @@ import (
 const callColumns = `id, organization_id, direction, status, agent_id, phone_number_id, from_number,
 	to_number, carrier, instructions, variables, metadata, ring_timeout_seconds, answered_by,
 	ended_reason, queued_at, dialed_at, started_at, ended_at, duration_seconds, cost_micros,
-	created_at, updated_at, node_id`
+	created_at, updated_at, node_id, transcript, latency, summary, recording, transferred_to`
 
 // callLiveStatuses is the SQL list of the statuses that hold a concurrency slot.
 const callLiveStatuses = `('dialing', 'ringing', 'in_progress')`
 
 func scanCall(r rowScanner) (dialtone.Call, error) {
 	c := dialtone.Call{Object: "call"}
-	var agentID, answeredBy, endedReason, node sql.NullString
-	var variables, metadata string
+	var agentID, answeredBy, endedReason, node, latency, summary, recording, transferred sql.NullString
+	var variables, metadata, transcript string
 	var queued, dialed, started, ended, created, updated timestamp
 	var cost int64
 	if err := r.Scan(&c.ID, &c.OrganizationID, &c.Direction, &c.Status, &agentID, &c.PhoneNumberID,
 		&c.FromNumber, &c.ToNumber, &c.Carrier, &c.Instructions, &variables, &metadata,
 		&c.RingTimeoutSeconds, &answeredBy, &endedReason, &queued, &dialed, &started, &ended,
-		&c.DurationSeconds, &cost, &created, &updated, &node); err != nil {
+		&c.DurationSeconds, &cost, &created, &updated, &node, &transcript, &latency, &summary,
+		&recording, &transferred); err != nil {
 		return dialtone.Call{}, err
 	}
 	if agentID.Valid {
@@ -49,6 +50,21 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 	if err := fromJSONText(metadata, "call metadata", &c.Metadata); err != nil {
 		return dialtone.Call{}, err
 	}
+	if err := fromJSONText(transcript, "call transcript", &c.Transcript); err != nil {
+		return dialtone.Call{}, err
+	}
+	if latency.Valid {
+		if err := fromJSONText(latency.String, "call latency", &c.Latency); err != nil {
+			return dialtone.Call{}, err
+		}
+	}
+	if summary.Valid {
+		c.Summary = &summary.String
+	}
+	if transferred.Valid {
+		c.TransferredTo = &transferred.String
+	}
+	c.SetRecording(recording.String)
 	c.QueuedAt, c.DialedAt, c.StartedAt, c.EndedAt = queued.Time, dialed.ptr(), started.ptr(), ended.ptr()
 	c.CreatedAt, c.UpdatedAt = created.Time, updated.Time
 	c.Cost, c.NodeID = dialtone.USD(cost), node.String
@@ -226,15 +242,21 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 		if err != nil {
 			return err
 		}
+		conv, err := conversationColumns(c)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = $1, agent_id = $2,
 			phone_number_id = $3, instructions = $4, variables = $5, metadata = $6,
 			ring_timeout_seconds = $7, answered_by = $8, ended_reason = $9, queued_at = $10,
 			dialed_at = $11, started_at = $12, ended_at = $13, duration_seconds = $14,
-			cost_micros = $15, updated_at = $16 WHERE id = $17`,
+			cost_micros = $15, updated_at = $16, transcript = $17, latency = $18, summary = $19,
+			recording = $20, transferred_to = $21 WHERE id = $22`,
 			c.Status, nullText(c.AgentID), c.PhoneNumberID, c.Instructions, variables, metadata,
 			c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
 			dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
-			c.Cost.AmountMicros, dbTime(c.UpdatedAt), id); err != nil {
+			c.Cost.AmountMicros, dbTime(c.UpdatedAt), conv.transcript, conv.latency, nullText(c.Summary),
+			nullIfEmpty(c.Recording), nullText(c.TransferredTo), id); err != nil {
 			return err
 		}
 		updated = c
@@ -318,10 +340,37 @@ func (s *Store) DeleteCall(ctx context.Context, orgID, id string, t time.Time) e
 			return core.ErrCallNotEnded
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE calls SET instructions = '', variables = '{}',
-			metadata = '{}', deleted_at = $1, updated_at = $1 WHERE id = $2`, dbTime(t), id)
+			metadata = '{}', transcript = '[]', summary = NULL, recording = NULL, deleted_at = $1,
+			updated_at = $1 WHERE id = $2`, dbTime(t), id)
 		if err != nil {
 			return fmt.Errorf("delete call: %w", err)
 		}
 		return nil
 	})
+}
+
+// conversationText is the JSON of a call's transcript and latency, as stored.
+type conversationText struct {
+	transcript string
+	latency    any // NULL or the JSON text
+}
+
+func conversationColumns(c dialtone.Call) (conversationText, error) {
+	turns := c.Transcript
+	if turns == nil {
+		turns = []dialtone.TranscriptTurn{}
+	}
+	t, err := jsonText(turns)
+	if err != nil {
+		return conversationText{}, err
+	}
+	out := conversationText{transcript: t}
+	if c.Latency != nil {
+		l, err := jsonText(c.Latency)
+		if err != nil {
+			return conversationText{}, err
+		}
+		out.latency = l
+	}
+	return out, nil
 }

@@ -1,0 +1,155 @@
+// Package session is the conversation engine (DESIGN §8): one session per answered call
+// turns the caller's 20 ms µ-law frames into turns for the agent's brain and the brain's
+// replies back into paced audio, with turn detection, barge-in, DTMF, voicemail, silence
+// handling, a two-channel recording, a transcript and per-stage latency.
+//
+// Threads. Each session has one goroutine (run) that owns everything about the call's
+// state: it reads the leg's inbound frames, runs voice activity detection, DTMF detection
+// and speech recognition on them, decides turns and barge-ins, and writes the recording.
+// Replies are produced by a reply goroutine per agent turn (brain, sentence splitting,
+// speech synthesis), which queues frames in the call's outQueue; the shared send clock
+// (pacer) takes one frame per tick from every call's queue. The session counts time in
+// frames of the caller's audio, so its behaviour does not depend on the wall clock.
+package session
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/brain/openai"
+	"github.com/dialtonehq/dialtone/internal/brain/scripted"
+	"github.com/dialtonehq/dialtone/internal/brain/webhook"
+	"github.com/dialtonehq/dialtone/internal/media/pacer"
+	"github.com/dialtonehq/dialtone/internal/speech"
+	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
+)
+
+// Defaults of the engine's timing, used when neither Config nor the agent sets them.
+const (
+	DefaultEndOfTurnSilence = 600 * time.Millisecond
+	DefaultBargeInMinimum   = 200 * time.Millisecond
+	DefaultSilenceReminder  = 10 * time.Second
+	DefaultSilenceReminders = 2
+	DefaultReminderText     = "Are you still there?"
+	DefaultFallbackText     = "Sorry, I didn't catch that. Could you say it again?"
+)
+
+// Config configures an Engine. Pacer is required; the rest has defaults.
+type Config struct {
+	// Pacer is the shared send clock.
+	Pacer *pacer.Pacer
+	// RecordingsDir is where call recordings are written (<call id>.wav); "" records nothing.
+	RecordingsDir string
+	// HTTPClient is used by the openai and webhook brains; default http.DefaultClient.
+	HTTPClient *http.Client
+	// Version is the server's version, sent to webhook brains.
+	Version string
+	// Synthesizer returns the text-to-speech of a voice; default: sandbox tone voices only.
+	Synthesizer func(voice string) (speech.Synthesizer, error)
+	// Recognizer returns the speech-to-text for a call whose agent speaks with voice;
+	// default: sandbox tone speech in the register the agent does not use.
+	Recognizer func(voice string) speech.Recognizer
+	// EndOfTurnSilence, BargeInMinimum, SilenceReminder and SilenceReminders override the
+	// defaults above for every call.
+	EndOfTurnSilence time.Duration
+	BargeInMinimum   time.Duration
+	SilenceReminder  time.Duration
+	SilenceReminders int
+	// Logger receives what goes wrong; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine starts the conversations of answered calls.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+}
+
+var _ dialtone.ConversationEngine = (*Engine)(nil)
+
+// New returns an engine; it fails when cfg.Pacer is nil or the recordings directory cannot
+// be created.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Pacer == nil {
+		return nil, errors.New("session: a pacer is required")
+	}
+	if cfg.RecordingsDir != "" {
+		if err := os.MkdirAll(cfg.RecordingsDir, 0o700); err != nil {
+			return nil, fmt.Errorf("session: recordings directory: %w", err)
+		}
+	}
+	cfg.HTTPClient = cmp.Or(cfg.HTTPClient, http.DefaultClient)
+	if cfg.Synthesizer == nil {
+		cfg.Synthesizer = sandboxSynthesizer
+	}
+	if cfg.Recognizer == nil {
+		cfg.Recognizer = sandboxRecognizer
+	}
+	cfg.EndOfTurnSilence = cmp.Or(cfg.EndOfTurnSilence, DefaultEndOfTurnSilence)
+	cfg.BargeInMinimum = cmp.Or(cfg.BargeInMinimum, DefaultBargeInMinimum)
+	cfg.SilenceReminder = cmp.Or(cfg.SilenceReminder, DefaultSilenceReminder)
+	cfg.SilenceReminders = cmp.Or(cfg.SilenceReminders, DefaultSilenceReminders)
+	return &Engine{cfg: cfg, log: cmp.Or(cfg.Logger, slog.Default())}, nil
+}
+
+// RecordingPath returns where the recording named name (ConversationResult.Recording) is, or
+// "" when the engine records nothing or name is not a recording's name.
+func (e *Engine) RecordingPath(name string) string {
+	if e.cfg.RecordingsDir == "" || name == "" || filepath.Base(name) != name || filepath.Ext(name) != ".wav" {
+		return ""
+	}
+	return filepath.Join(e.cfg.RecordingsDir, name)
+}
+
+// Start begins the conversation of an answered call. It fails when the agent's brain or
+// voice cannot be set up (the call should then end) or the pacer stopped.
+func (e *Engine) Start(ctx context.Context, st dialtone.ConversationStart) (dialtone.Conversation, error) {
+	brain, err := e.brain(st.Agent, st.Secret)
+	if err != nil {
+		return nil, err
+	}
+	tts, err := e.cfg.Synthesizer(st.Agent.Voice)
+	if err != nil {
+		return nil, err
+	}
+	s := newSession(e, st, brain, tts, e.cfg.Recognizer(st.Agent.Voice))
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// brain returns the responder of the agent's brain type.
+func (e *Engine) brain(a dialtone.Agent, secret string) (dialtone.Responder, error) {
+	switch a.Brain.Type {
+	case dialtone.BrainOpenAI:
+		return openai.New(a, secret, e.cfg.HTTPClient)
+	case dialtone.BrainWebhook:
+		return webhook.New(a, secret, e.cfg.Version, e.cfg.HTTPClient)
+	default:
+		return scripted.New(a)
+	}
+}
+
+func sandboxSynthesizer(voice string) (speech.Synthesizer, error) {
+	r, _ := sandbox.RegisterForVoice(voice)
+	return sandbox.Synthesizer{Register: r}, nil
+}
+
+// sandboxRecognizer hears the register the agent does not speak in: the sandbox's simulated
+// people answer in the other one.
+func sandboxRecognizer(voice string) speech.Recognizer {
+	r, _ := sandbox.RegisterForVoice(voice)
+	if r == sandbox.RegisterHigh {
+		return sandbox.NewRecognizer(sandbox.RegisterLow)
+	}
+	return sandbox.NewRecognizer(sandbox.RegisterHigh)
+}

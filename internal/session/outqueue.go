@@ -1,0 +1,171 @@
+package session
+
+import (
+	"sync"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/media/pacer"
+)
+
+// outCapacity is how much agent audio a call may have queued: 8 s. A reply goroutine that
+// has more to say waits for room.
+const outCapacity = 400
+
+// sentLogSize is how many sent frames wait for the recorder: 1.28 s of audio. The session
+// drains the log on every inbound frame.
+const sentLogSize = 64
+
+// frameTag says which piece of speech a queued frame belongs to: the utterance's number
+// within the session and how many of its samples have been produced once the frame is out.
+type frameTag struct {
+	utterance int32
+	samples   int32
+}
+
+// outQueue is the agent's outbound audio of one call: frames queued by the reply goroutine,
+// taken one per tick by the shared send clock (Tick), which hands each to the carrier leg.
+// Every Send to the leg happens under mu, so sends never interleave.
+type outQueue struct {
+	leg dialtone.MediaLeg
+
+	mu      sync.Mutex
+	frames  [outCapacity]dialtone.AudioFrame
+	tags    [outCapacity]frameTag
+	head, n int
+	idle    bool // the last tick found nothing to send: the line is quiet
+	played  frameTag
+	ticks   int64 // frames handed to the leg (audio and silence), the agent's timeline
+	// watch is the utterance whose first frame out is being timed, firstOut when it left
+	// (zero until then).
+	watch    int32
+	firstOut time.Time
+	// sent logs every frame handed to the leg, for the recorder.
+	sent     [sentLogSize]dialtone.AudioFrame
+	sentHead int64 // frames logged so far (the log holds the last sentLogSize)
+	room     chan struct{}
+	silence  dialtone.AudioFrame
+}
+
+func newOutQueue(leg dialtone.MediaLeg) *outQueue {
+	q := &outQueue{leg: leg, idle: true, room: make(chan struct{}, 1)}
+	for i := range q.silence {
+		q.silence[i] = 0xFF
+	}
+	return q
+}
+
+// Tick sends the next frame, or silence, to the leg. It runs on the shared send clock: it
+// never blocks and does not allocate.
+func (q *outQueue) Tick(pacer.Tick) {
+	q.mu.Lock()
+	if q.n == 0 {
+		q.idle = true
+		q.sendLocked(&q.silence)
+		q.mu.Unlock()
+		return
+	}
+	q.popLocked()
+	full := q.n == outCapacity-1
+	q.mu.Unlock()
+	if full {
+		select {
+		case q.room <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// popLocked sends the oldest queued frame.
+func (q *outQueue) popLocked() {
+	q.sendLocked(&q.frames[q.head])
+	q.played = q.tags[q.head]
+	if q.played.utterance == q.watch && q.firstOut.IsZero() {
+		q.firstOut = time.Now()
+	}
+	q.head = (q.head + 1) % outCapacity
+	q.n--
+	q.idle = false
+}
+
+func (q *outQueue) sendLocked(f *dialtone.AudioFrame) {
+	q.leg.Send(f)
+	q.sent[q.sentHead%sentLogSize] = *f
+	q.sentHead++
+	q.ticks++
+}
+
+// push queues one frame, waiting for room while the queue is full (or until stop is
+// closed, when it reports false). The first frame after the line went quiet leaves at once
+// rather than at the next tick: the far end's buffer is empty then, so the frame only makes
+// the reply start up to 20 ms sooner.
+func (q *outQueue) push(f *dialtone.AudioFrame, tag frameTag, stop <-chan struct{}) bool {
+	for {
+		q.mu.Lock()
+		if q.n < outCapacity {
+			i := (q.head + q.n) % outCapacity
+			q.frames[i], q.tags[i] = *f, tag
+			q.n++
+			if q.idle && q.n == 1 {
+				q.popLocked()
+			}
+			q.mu.Unlock()
+			return true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.room:
+		case <-stop:
+			return false
+		}
+	}
+}
+
+// watchUtterance starts timing when the first frame of utterance u leaves.
+func (q *outQueue) watchUtterance(u int32) {
+	q.mu.Lock()
+	q.watch, q.firstOut = u, time.Time{}
+	q.mu.Unlock()
+}
+
+// firstOutTime returns when the first frame of the watched utterance left, or zero.
+func (q *outQueue) firstOutTime() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.firstOut
+}
+
+// clear drops every queued frame (barge-in) and returns the position of the last frame that
+// was played. The next tick sends silence.
+func (q *outQueue) clear() frameTag {
+	q.mu.Lock()
+	q.head, q.n = 0, 0
+	p := q.played
+	q.mu.Unlock()
+	select {
+	case q.room <- struct{}{}:
+	default:
+	}
+	return p
+}
+
+// state returns how many frames are queued and the position of the last frame played.
+func (q *outQueue) state() (queued int, played frameTag) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n, q.played
+}
+
+// copySent copies into dst, oldest first, the frames sent from slot from on (counted on the
+// agent's timeline) and returns the slot of dst[0] and how many it copied. Frames that left
+// the log before they were copied are skipped.
+func (q *outQueue) copySent(from int64, dst *[sentLogSize]dialtone.AudioFrame) (first int64, n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	from = max(from, q.sentHead-sentLogSize)
+	for s := from; s < q.sentHead; s++ {
+		dst[n] = q.sent[s%sentLogSize]
+		n++
+	}
+	return from, n
+}

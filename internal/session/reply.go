@@ -1,0 +1,357 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/media"
+	"github.com/dialtonehq/dialtone/internal/media/dtmf"
+)
+
+// replyKind is why the agent speaks.
+type replyKind int
+
+const (
+	kindAnswer    replyKind = iota // answering a caller turn, through the brain
+	kindGreeting                   // the agent's greeting
+	kindReminder                   // a silence reminder
+	kindVoicemail                  // the voicemail message
+)
+
+// interruptWait bounds how long a barge-in waits for the reply goroutine to stop (it stops
+// within a frame unless a provider ignores cancellation).
+const interruptWait = 2 * time.Second
+
+// reply is one agent turn being produced and played. The reply goroutine writes the fields
+// under mu and closes exited when it stops; the run goroutine owns the rest.
+type reply struct {
+	kind    replyKind
+	ctx     context.Context
+	cancel  context.CancelFunc
+	exited  chan struct{}
+	decided time.Time // when the caller's turn was judged over (answers)
+	lat     dialtone.TurnLatency
+
+	mu         sync.Mutex
+	utts       []spoken
+	firstID    int32 // the first utterance's number; 0 until one is queued
+	firstToken time.Time
+	action     dialtone.BrainOutput // the action to take once the reply is heard
+	digits     string               // keys the agent pressed
+
+	startFrame int64 // when its first frame was heard, -1 until then
+	generated  bool  // the reply goroutine finished
+}
+
+// spoken is one utterance (a sentence) of a reply.
+type spoken struct {
+	id   int32
+	text string
+	// heard returns the words heard when the first samples samples were played; called only
+	// once the reply goroutine has stopped.
+	heard func(samples int) string
+}
+
+// answer asks the brain for the reply to the caller's turn.
+func (s *session) answer(turn dialtone.TranscriptTurn, lat dialtone.TurnLatency, decided time.Time) {
+	h := s.history()
+	bt := dialtone.BrainTurn{
+		Agent: s.st.Agent, Call: s.st.Call, Prompt: s.st.Prompt,
+		History: h[:max(0, len(h)-1)], Text: turn.Text, Digits: turn.Digits,
+	}
+	if turn.Text == "" {
+		bt.History = h
+	}
+	r := s.newReply(kindAnswer)
+	r.lat, r.decided = lat, decided
+	go s.generate(r, "", &bt, nil)
+}
+
+// say speaks text (variables already filled), then takes action, if any.
+func (s *session) say(kind replyKind, text string, action *dialtone.BrainOutput) {
+	r := s.newReply(kind)
+	go s.generate(r, text, nil, action)
+}
+
+func (s *session) newReply(kind replyKind) *reply {
+	ctx, cancel := context.WithCancel(s.ctx)
+	r := &reply{kind: kind, ctx: ctx, cancel: cancel, exited: make(chan struct{}), startFrame: -1}
+	s.reply = r
+	return r
+}
+
+// generate is the reply goroutine: it gets the words (from the brain, or text), cuts them
+// into sentences, synthesises each as soon as it is complete and queues its frames, then
+// queues any keys to press.
+func (s *session) generate(r *reply, text string, turn *dialtone.BrainTurn, action *dialtone.BrainOutput) {
+	defer close(r.exited)
+	if turn == nil {
+		if action != nil {
+			r.setAction(*action)
+		}
+		s.speak(r, text)
+		return
+	}
+	var split sentences
+	var final dialtone.BrainOutput
+	err := s.brain.Reply(r.ctx, *turn, func(o dialtone.BrainOutput) error {
+		r.mu.Lock()
+		if r.firstToken.IsZero() {
+			r.firstToken = time.Now()
+		}
+		r.mu.Unlock()
+		for _, sentence := range split.add(o.Text) {
+			if err := s.speak(r, sentence); err != nil {
+				return err
+			}
+		}
+		if o.Action != "" {
+			final = o
+		}
+		return nil
+	})
+	if r.ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		s.eng.log.Warn("brain failed; saying the fallback line", "call_id", s.st.Call.ID, "brain", s.st.Agent.Brain.Type, "error", err)
+		if s.speak(r, split.flush()) != nil {
+			return
+		}
+		fallback := s.st.Agent.Brain.Fallback
+		if fallback == "" {
+			fallback = DefaultFallbackText
+		}
+		s.speak(r, fallback)
+		return
+	}
+	if s.speak(r, split.flush()) != nil {
+		return
+	}
+	r.setAction(final)
+	if final.Action == dialtone.ActionPressDigits {
+		s.press(r, final.Digits)
+	}
+}
+
+func (r *reply) setAction(a dialtone.BrainOutput) {
+	r.mu.Lock()
+	r.action = a
+	r.mu.Unlock()
+}
+
+// speak synthesises text and queues its frames; an error means the reply was stopped (or
+// synthesis failed, which is logged) and nothing more should be said.
+func (s *session) speak(r *reply, text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil
+	}
+	u, err := s.tts.Synthesize(r.ctx, text)
+	if err != nil {
+		if r.ctx.Err() == nil {
+			s.eng.log.Error("synthesize", "call_id", s.st.Call.ID, "voice", s.st.Agent.Voice, "error", err)
+		}
+		return err
+	}
+	defer u.Close()
+	id := s.nextUtt.Add(1)
+	r.mu.Lock()
+	r.utts = append(r.utts, spoken{id: id, text: text, heard: u.HeardText})
+	if r.firstID == 0 {
+		r.firstID = id
+		s.out.watchUtterance(id)
+	}
+	r.mu.Unlock()
+	var pcm media.PCMFrame
+	var f dialtone.AudioFrame
+	samples := int32(0)
+	for u.NextFrame(&pcm) {
+		samples += media.FrameSamples
+		media.EncodeFrame((*media.Frame)(&f), &pcm)
+		if !s.out.push(&f, frameTag{utterance: id, samples: samples}, r.ctx.Done()) {
+			return r.ctx.Err()
+		}
+	}
+	if err := u.Err(); err != nil && r.ctx.Err() == nil {
+		s.eng.log.Error("speech synthesis ended early", "call_id", s.st.Call.ID, "error", err)
+		return err
+	}
+	return r.ctx.Err()
+}
+
+// press queues the DTMF tones of digits ('w' is a half-second pause).
+func (s *session) press(r *reply, digits string) {
+	r.mu.Lock()
+	r.digits = digits
+	r.mu.Unlock()
+	id := s.nextUtt.Add(1)
+	var pcm media.PCMFrame
+	var f dialtone.AudioFrame
+	queue := func() bool {
+		media.EncodeFrame((*media.Frame)(&f), &pcm)
+		return s.out.push(&f, frameTag{utterance: id}, r.ctx.Done())
+	}
+	for _, part := range strings.SplitAfter(digits, "w") {
+		keys := strings.TrimSuffix(part, "w")
+		if keys != "" {
+			g, err := dtmf.NewGenerator(keys, dtmf.DefaultGeneratorConfig())
+			if err != nil {
+				s.eng.log.Error("press digits", "call_id", s.st.Call.ID, "digits", digits, "error", err)
+				return
+			}
+			for more := true; more; {
+				more = g.Fill(pcm[:])
+				if !queue() {
+					return
+				}
+			}
+		}
+		if len(keys) < len(part) {
+			pcm = media.PCMFrame{}
+			for range 25 {
+				if !queue() {
+					return
+				}
+			}
+		}
+	}
+}
+
+// followReply watches the agent's turn on every frame: when its audio starts being heard,
+// and when it has been produced and heard to the end.
+func (s *session) followReply() {
+	r := s.reply
+	if r == nil {
+		return
+	}
+	queued, played := s.out.state()
+	r.mu.Lock()
+	first := r.firstID
+	r.mu.Unlock()
+	if r.startFrame < 0 && first != 0 && played.utterance >= first {
+		r.startFrame = s.frame
+	}
+	if queued > 0 {
+		s.lastSound = s.frame
+	}
+	if !r.generated {
+		select {
+		case <-r.exited:
+			r.generated = true
+		default:
+			return
+		}
+	}
+	if queued == 0 {
+		s.completeReply(r, false, played)
+	}
+}
+
+// interrupt stops the agent's turn at once: queued audio is dropped (the next tick sends
+// silence), the carrier is told to drop what it buffered, synthesis and the brain are
+// canceled, and the transcript keeps only the words that were played.
+func (s *session) interrupt() {
+	r := s.reply
+	played := s.out.clear()
+	s.st.Leg.Clear()
+	r.cancel()
+	select {
+	case <-r.exited:
+	case <-time.After(interruptWait):
+		s.eng.log.Error("a reply did not stop when interrupted", "call_id", s.st.Call.ID)
+	}
+	r.generated = true
+	s.completeReply(r, true, played)
+}
+
+// completeReply writes the agent's turn into the transcript, records its latency and takes
+// its action. cut tells whether the caller interrupted it; played is the last frame played.
+func (s *session) completeReply(r *reply, cut bool, played frameTag) {
+	s.reply = nil
+	r.cancel()
+	r.mu.Lock()
+	var words []string
+	full := true
+	for _, u := range r.utts {
+		switch {
+		case !cut || u.id < played.utterance:
+			words = append(words, u.text)
+		case u.id == played.utterance:
+			h := u.heard(int(played.samples))
+			if h != u.text {
+				full = false
+			}
+			if h != "" {
+				words = append(words, h)
+			}
+		default:
+			full = false
+		}
+	}
+	action, digits, firstToken := r.action, r.digits, r.firstToken
+	r.mu.Unlock()
+	text := strings.Join(words, " ")
+	start := r.startFrame
+	if start < 0 {
+		start = s.frame
+	}
+	turnIndex := -1
+	if text != "" || (digits != "" && !cut) {
+		turnIndex = len(s.transcript)
+		t := dialtone.TranscriptTurn{Speaker: dialtone.SpeakerAgent, Text: text, StartMS: start * frameMS, EndMS: s.frame * frameMS, Interrupted: !full}
+		if !cut {
+			t.Digits = digits
+		}
+		s.addTurn(t)
+	}
+	if r.kind == kindAnswer {
+		lat := r.lat
+		lat.Turn = turnIndex
+		if !firstToken.IsZero() {
+			lat.BrainFirstTokenMS = since(r.decided, firstToken)
+		}
+		if t := s.out.firstOutTime(); !t.IsZero() && r.startFrame >= 0 {
+			lat.FirstAudioMS = since(r.decided, t)
+		}
+		s.latencies = append(s.latencies, lat)
+	}
+	if cut {
+		return
+	}
+	s.act(r.kind, action, digits)
+}
+
+// act takes the action that ended a reply.
+func (s *session) act(kind replyKind, a dialtone.BrainOutput, digits string) {
+	switch a.Action {
+	case dialtone.ActionEndCall:
+		s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallAction, Action: a.Action})
+		if kind == kindVoicemail {
+			s.end(dialtone.EndedVoicemail)
+		} else {
+			s.end(dialtone.EndedAgentHangup)
+		}
+	case dialtone.ActionTransfer:
+		s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallAction, Action: a.Action, TransferTo: a.TransferTo})
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		err := s.st.Control.Transfer(ctx, s.st.Call.ID, a.TransferTo)
+		cancel()
+		if err != nil {
+			s.eng.log.Error("transfer", "call_id", s.st.Call.ID, "to", a.TransferTo, "error", err)
+			return
+		}
+		s.transfer = a.TransferTo
+		s.end(dialtone.EndedTransferred)
+	case dialtone.ActionPressDigits:
+		s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallAction, Action: a.Action, Digits: digits})
+	}
+}
+
+func since(from, to time.Time) *float64 {
+	v := float64(to.Sub(from)) / float64(time.Millisecond)
+	return &v
+}
