@@ -99,6 +99,7 @@ type ConversationEvent struct {
 	Object     string          `json:"object"` // "call.transcript.turn", "call.dtmf" or "call.action"
 	CallID     string          `json:"call_id"`
 	Turn       *TranscriptTurn `json:"turn,omitempty"`
+	Latency    *TurnLatency    `json:"latency,omitempty"` // with an agent turn that answered the caller
 	Digits     string          `json:"digits,omitempty"`
 	Action     BrainAction     `json:"action,omitempty"`
 	TransferTo string          `json:"transfer_to,omitempty"`

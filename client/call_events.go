@@ -52,25 +52,34 @@ func (s *CallsService) Events(ctx context.Context, id, lastEventID string) iter.
 
 // openStream starts the event stream of call id; a non-2xx answer is a *Error.
 func (c *Client) openStream(ctx context.Context, id, lastEventID string) (io.ReadCloser, error) {
+	h := http.Header{"Accept": {"text/event-stream"}}
+	if lastEventID != "" {
+		h.Set("Last-Event-ID", lastEventID)
+	}
+	return c.openCallBody(ctx, id, "/events", h)
+}
+
+// openCallBody GETs sub-resource sub of call id (not JSON: a stream or a file) and returns
+// its body; a non-2xx answer is a *Error.
+func (c *Client) openCallBody(ctx context.Context, id, sub string, header http.Header) (io.ReadCloser, error) {
 	p, err := pathID("call", id)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+"/v1/calls/"+p+"/events", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+"/v1/calls/"+p+sub, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dialtone: build request: %w", err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if c.credential != "" {
 		req.Header.Set("Authorization", "Bearer "+c.credential)
 	}
-	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("User-Agent", c.userAgent)
-	if lastEventID != "" {
-		req.Header.Set("Last-Event-ID", lastEventID)
-	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("dialtone: call event stream: %w", err)
+		return nil, fmt.Errorf("dialtone: GET call %s%s: %w", id, sub, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -78,4 +87,11 @@ func (c *Client) openStream(ctx context.Context, id, lastEventID string) (io.Rea
 		return nil, parseError(resp, data)
 	}
 	return resp.Body, nil
+}
+
+// Recording downloads the recording of an ended call: a WAV file, 8 kHz 16-bit, the caller
+// on the left channel and the agent on the right. The caller closes the body. A call without
+// one is recording_not_found.
+func (s *CallsService) Recording(ctx context.Context, id string) (io.ReadCloser, error) {
+	return s.c.openCallBody(ctx, id, "/recording", nil)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/session"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
+	"github.com/dialtonehq/dialtone/internal/sqlstore"
 )
 
 func newServeCommand() *cobra.Command {
@@ -48,32 +49,87 @@ func newServeCommand() *cobra.Command {
 // serve runs the server until ctx is cancelled (SIGINT or SIGTERM), then drains in-flight
 // requests for up to 30 seconds.
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
-	log := newLogger(cfg.LogFormat, stderr)
+	srv, err := startServer(ctx, cfg, newLogger(cfg.LogFormat, stderr))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Dialtone %s listening on %s (database: %s)\n", version, srv.base, srv.store.Dialect())
+	if srv.created {
+		fmt.Fprintf(stdout, "\nCreated the first organization and an admin API key. It is shown only this once:\n\n"+
+			"  %s\n\nTry it:\n\n  curl -H 'Authorization: Bearer %s' %s/v1/organization\n\n",
+			srv.credential, srv.credential, srv.base)
+	} else {
+		fmt.Fprintf(stdout, "Using the existing database; its admin key was printed when it was created.\n"+
+			"Make another with: dialtone keys create --org <org_id>   (dialtone keys list shows the org ids)\n")
+	}
+	select {
+	case err := <-srv.errc:
+		srv.stop(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	srv.log.Info("shutting down: draining in-flight requests")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.stop(shutdown); err != nil {
+		return err
+	}
+	srv.log.Info("stopped")
+	return nil
+}
+
+// server is a running Dialtone server: the API on its listener, the call dispatcher, the
+// media clock and the periodic jobs.
+type server struct {
+	log        *slog.Logger
+	store      *sqlstore.Store
+	svc        *core.Services
+	base       string // http://host:port
+	created    bool   // the database was new: credential is its first admin key
+	credential string
+	http       *http.Server
+	errc       chan error // the HTTP server's end
+	clock      *pacer.Pacer
+	cancel     context.CancelFunc // stops the dispatcher and the jobs
+	dispatched chan struct{}
+}
+
+// startServer opens the database, wires every service and starts serving on cfg.Addr.
+func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server, error) {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-
+	s := &server{log: log, store: st, errc: make(chan error, 1), dispatched: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			if s.clock != nil {
+				_ = s.clock.Stop(context.Background())
+			}
+			st.Close()
+		}
+	}()
 	secrets, err := openSecrets(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	voices := sandbox.Voices{}
-	clock, err := pacer.New(pacer.Config{Interval: max(time.Millisecond, time.Duration(float64(pacer.Interval)*cfg.SandboxTimeScale))})
+	// --sandbox-time-scale speeds up the media clock too: a conversation counts its time in
+	// frames, so it plays out the same, faster.
+	s.clock, err = pacer.New(pacer.Config{Interval: max(time.Millisecond, time.Duration(float64(pacer.Interval)*cfg.SandboxTimeScale))})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer clock.Stop(context.Background())
 	recordings := cfg.RecordingsDir
 	if recordings == "" {
 		recordings = filepath.Join(cfg.DataDir, "recordings")
 	}
-	engine, err := session.New(session.Config{Pacer: clock, RecordingsDir: recordings, Version: version, Logger: log})
+	engine, err := session.New(session.Config{Pacer: s.clock, RecordingsDir: recordings, Version: version, Logger: log})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	svc := core.New(st, voices, core.Options{
+	s.svc = core.New(st, voices, core.Options{
 		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
@@ -82,65 +138,57 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
 			TimeScale: cfg.SandboxTimeScale, Logger: log, Conversations: engine, RecordingPath: engine.RecordingPath},
 	})
-	key, created, err := svc.Organizations.Bootstrap(ctx)
+	key, created, err := s.svc.Organizations.Bootstrap(ctx)
 	if err != nil {
-		return fmt.Errorf("create the first organization: %w", err)
+		return nil, fmt.Errorf("create the first organization: %w", err)
 	}
+	s.created, s.credential = created, key.Credential
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	base := "http://" + ln.Addr().String()
+	s.base = "http://" + ln.Addr().String()
 	public := cfg.PublicURL
 	if public == "" {
-		public = base
+		public = s.base
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := api.New(api.Options{
-		Services: svc, Voices: voices, Logger: log, Registry: reg, PublicURL: public,
+		Services: s.svc, Voices: voices, Logger: log, Registry: reg, PublicURL: public,
 		ReadsPerMinute: cfg.ReadsPerMinute, WritesPerMinute: cfg.WritesPerMinute, Version: version,
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { s.errc <- s.http.Serve(ln) }()
 
-	fmt.Fprintf(stdout, "Dialtone %s listening on %s (database: %s)\n", version, base, st.Dialect())
-	if created {
-		fmt.Fprintf(stdout, "\nCreated the first organization and an admin API key. It is shown only this once:\n\n"+
-			"  %s\n\nTry it:\n\n  curl -H 'Authorization: Bearer %s' %s/v1/organization\n\n",
-			key.Credential, key.Credential, base)
-	} else {
-		fmt.Fprintf(stdout, "Using the existing database; its admin key was printed when it was created.\n"+
-			"Make another with: dialtone keys create --org <org_id>   (dialtone keys list shows the org ids)\n")
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	go periodically(ctx, time.Hour, log, "swept expired idempotency records", svc.Idempotency.Sweep)
-	go periodically(ctx, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
-		n, err := svc.PhoneNumbers.ChargeRentals(ctx)
+	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	go periodically(jobs, time.Hour, log, "swept expired idempotency records", s.svc.Idempotency.Sweep)
+	go periodically(jobs, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
+		n, err := s.svc.PhoneNumbers.ChargeRentals(ctx)
 		return int64(n), err
 	})
-	dispatch, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
-	dispatched := make(chan struct{})
-	go func() { defer close(dispatched); svc.Calls.Run(dispatch) }()
-	defer func() { stopDispatch(); <-dispatched }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: draining in-flight requests")
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
+	go func() { defer close(s.dispatched); s.svc.Calls.Run(jobs) }()
+	ok = true
+	return s, nil
+}
+
+// stop drains in-flight requests (until ctx ends), ends the calls this server holds, stops
+// the media clock and closes the database.
+func (s *server) stop(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.cancel()
+	<-s.dispatched
+	_ = s.clock.Stop(context.Background())
+	s.store.Close()
+	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info("stopped")
 	return nil
 }
 

@@ -299,25 +299,30 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 	if start < 0 {
 		start = s.frame
 	}
-	turnIndex := -1
+	var lat *dialtone.TurnLatency
+	if r.kind == kindAnswer {
+		l := r.lat
+		l.Turn = -1
+		if !firstToken.IsZero() {
+			l.BrainFirstTokenMS = since(r.decided, firstToken)
+		}
+		if t := s.out.firstOutTime(); !t.IsZero() && r.startFrame >= 0 {
+			l.FirstAudioMS = since(r.decided, t)
+		}
+		lat = &l
+	}
 	if text != "" || (digits != "" && !cut) {
-		turnIndex = len(s.transcript)
 		t := dialtone.TranscriptTurn{Speaker: dialtone.SpeakerAgent, Text: text, StartMS: start * frameMS, EndMS: s.frame * frameMS, Interrupted: !full}
 		if !cut {
 			t.Digits = digits
 		}
-		s.addTurn(t)
+		if lat != nil {
+			lat.Turn = len(s.transcript)
+		}
+		s.addTurn(t, lat)
 	}
-	if r.kind == kindAnswer {
-		lat := r.lat
-		lat.Turn = turnIndex
-		if !firstToken.IsZero() {
-			lat.BrainFirstTokenMS = since(r.decided, firstToken)
-		}
-		if t := s.out.firstOutTime(); !t.IsZero() && r.startFrame >= 0 {
-			lat.FirstAudioMS = since(r.decided, t)
-		}
-		s.latencies = append(s.latencies, lat)
+	if lat != nil {
+		s.latencies = append(s.latencies, *lat)
 	}
 	if cut {
 		return

@@ -195,12 +195,17 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 			s.openTurn(s.frame)
 		}
 	}
+	// Barge-in and turn starts count smoothed speech; the end of a turn counts silence from
+	// the last frame that itself sounded like speech, not from the end of the detector's
+	// hangover, so the configured end-of-turn silence is what the caller actually left.
 	if voice || s.stt.Active() {
 		t.voiceRun++
-		t.lastVoice = s.frame
-		s.lastSound = s.frame
 	} else {
 		t.voiceRun = 0
+	}
+	if s.vad.Last().Candidate || s.stt.Active() {
+		t.lastVoice = s.frame
+		s.lastSound = s.frame
 	}
 	if len(digits) > 0 {
 		t.digits = append(t.digits, digits...)
@@ -267,7 +272,7 @@ func (s *session) endCallerTurn() {
 		Speaker: dialtone.SpeakerCaller, Text: strings.Join(t.texts, " "), Digits: string(t.digits),
 		StartMS: t.start * frameMS, EndMS: speechEnd,
 	}
-	s.addTurn(turn)
+	s.addTurn(turn, nil)
 	if len(t.digits) > 0 {
 		s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallDTMF, Digits: string(t.digits)})
 	}
@@ -295,10 +300,10 @@ func (s *session) history() []dialtone.Utterance {
 	return h
 }
 
-// addTurn appends a transcript turn and publishes it.
-func (s *session) addTurn(t dialtone.TranscriptTurn) {
+// addTurn appends a transcript turn and publishes it, with the latency of the reply it is.
+func (s *session) addTurn(t dialtone.TranscriptTurn, lat *dialtone.TurnLatency) {
 	s.transcript = append(s.transcript, t)
-	s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallTranscriptTurn, Turn: &t})
+	s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallTranscriptTurn, Turn: &t, Latency: lat})
 }
 
 // publish stores a live event of the call, stamped with the current offset.
