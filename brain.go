@@ -140,7 +140,10 @@ type BrainTurn struct {
 // BrainOutput is one piece of a brain's reply, in order: words to speak as soon as they
 // arrive, and, on the last piece, at most one action.
 type BrainOutput struct {
-	Text       string
+	Text string
+	// Flush asks for Text and whatever came before it to be spoken now, even mid-sentence
+	// (a webhook's interim line).
+	Flush      bool
 	Action     BrainAction // "" for none
 	Digits     string      // with press_digits
 	TransferTo string      // with transfer: an E.164 number

@@ -103,7 +103,11 @@ func (s *session) generate(r *reply, text string, turn *dialtone.BrainTurn, acti
 			r.firstToken = time.Now()
 		}
 		r.mu.Unlock()
-		for _, sentence := range split.add(o.Text) {
+		pieces := split.add(o.Text)
+		if o.Flush {
+			pieces = append(pieces, split.flush())
+		}
+		for _, sentence := range pieces {
 			if err := s.speak(r, sentence); err != nil {
 				return err
 			}

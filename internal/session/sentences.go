@@ -7,8 +7,9 @@ import "strings"
 const maxSentence = 240
 
 // sentences cuts a stream of text into sentences as it arrives, so that each can be spoken
-// as soon as it is complete. A sentence ends at '.', '!', '?' or a newline followed by
-// white space (so "3.5" and "e.g." inside a word do not end one).
+// as soon as it is complete. A sentence ends at a newline, and at '.', '!' or '?' followed by
+// white space or ending a piece of the stream (so "3.5" inside a piece does not end one: a
+// model streams tokens, and a token ending in a full stop almost always ends a sentence).
 type sentences struct {
 	buf strings.Builder
 }
@@ -19,9 +20,10 @@ func (s *sentences) add(text string) []string {
 	s.buf.WriteString(text)
 	cur := s.buf.String()
 	start := 0
+	atPieceEnd := text != ""
 	for i := 0; i < len(cur); i++ {
 		c := cur[i]
-		end := c == '\n' || ((c == '.' || c == '!' || c == '?') && i+1 < len(cur) && isSpace(cur[i+1]))
+		end := c == '\n' || ((c == '.' || c == '!' || c == '?') && (i+1 == len(cur) && atPieceEnd || i+1 < len(cur) && isSpace(cur[i+1])))
 		if !end && i-start >= maxSentence && isSpace(c) {
 			end = true
 		}

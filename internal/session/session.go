@@ -16,6 +16,9 @@ import (
 	"github.com/dialtonehq/dialtone/internal/speech"
 )
 
+// maxPendingEvents bounds the events of a call waiting to be stored.
+const maxPendingEvents = 256
+
 // frameMS is the length of a frame in milliseconds.
 const frameMS = int64(dialtone.FrameDuration / time.Millisecond)
 
@@ -34,10 +37,13 @@ type session struct {
 	out   *outQueue
 
 	stream *pacer.Stream
-	cancel context.CancelFunc
-	beep   chan struct{}
-	done   chan struct{}
-	result dialtone.ConversationResult
+	// events waits for the publisher goroutine, which closes published when done.
+	events    chan dialtone.ConversationEvent
+	published chan struct{}
+	cancel    context.CancelFunc
+	beep      chan struct{}
+	done      chan struct{}
+	result    dialtone.ConversationResult
 
 	// Limits in frames.
 	endOfTurn, bargeIn, reminderAfter, maxFrames int64
@@ -124,6 +130,8 @@ func (s *session) start(ctx context.Context) error {
 	}
 	s.stream = stream
 	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.events, s.published = make(chan dialtone.ConversationEvent, maxPendingEvents), make(chan struct{})
+	go s.publisher()
 	go s.run()
 	return nil
 }
@@ -306,12 +314,25 @@ func (s *session) addTurn(t dialtone.TranscriptTurn, lat *dialtone.TurnLatency) 
 	s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallTranscriptTurn, Turn: &t, Latency: lat})
 }
 
-// publish stores a live event of the call, stamped with the current offset.
+// publish queues a live event of the call, stamped with the current offset, for the
+// publisher goroutine: storing it must not hold up the caller's audio.
 func (s *session) publish(ev dialtone.ConversationEvent) {
 	ev.CallID, ev.OffsetMS = s.st.Call.ID, s.frame*frameMS
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
-	defer cancel()
-	s.st.Control.Publish(ctx, s.st.Call.ID, ev)
+	select {
+	case s.events <- ev:
+	default:
+		s.eng.log.Error("too many conversation events waiting to be stored; dropped one", "call_id", s.st.Call.ID, "type", ev.Object)
+	}
+}
+
+// publisher stores the queued events in order until the queue is closed.
+func (s *session) publisher() {
+	defer close(s.published)
+	for ev := range s.events {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+		s.st.Control.Publish(ctx, s.st.Call.ID, ev)
+		cancel()
+	}
 }
 
 // onBeep speaks the voicemail message after the beep, or hangs up.
@@ -379,6 +400,8 @@ func (s *session) finish() {
 		s.stream.Cancel()
 		s.recordAgent()
 		s.closeRecording()
+		close(s.events)
+		<-s.published // every event is stored before the call can end
 		s.cancel()
 		s.result = dialtone.ConversationResult{
 			EndedReason: s.ending, Transcript: s.transcript, Latency: summarize(s.latencies),

@@ -157,7 +157,7 @@ func (b *Brain) stream(status int, r *limitReader, emit func(dialtone.BrainOutpu
 			return emitFinal(a, emit)
 		}
 		if a.Text != "" {
-			if err := emit(dialtone.BrainOutput{Text: a.Text}); err != nil {
+			if err := emit(dialtone.BrainOutput{Text: a.Text, Flush: true}); err != nil {
 				return err
 			}
 		}

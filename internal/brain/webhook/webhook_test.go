@@ -91,7 +91,7 @@ func TestStreamedAnswer(t *testing.T) {
 		}
 		return nil
 	})
-	want := []dialtone.BrainOutput{{Text: "Let me check that."}, {Text: "Transferring you now.", Action: dialtone.ActionTransfer, TransferTo: "+14155550199"}}
+	want := []dialtone.BrainOutput{{Text: "Let me check that.", Flush: true}, {Text: "Transferring you now.", Action: dialtone.ActionTransfer, TransferTo: "+14155550199"}}
 	if err != nil || !slices.Equal(out, want) {
 		t.Fatalf("out %+v, %v", out, err)
 	}
@@ -107,7 +107,7 @@ func TestTimeoutKeepsWhatWasSaid(t *testing.T) {
 	})
 	t.Cleanup(func() { close(done) }) // runs before the server's Close, which waits for this handler
 	out, err := reply(t, newBrain(t, ts.URL, 1), dialtone.BrainTurn{Text: "hi"})
-	if !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(out, []dialtone.BrainOutput{{Text: "One moment."}}) {
+	if !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(out, []dialtone.BrainOutput{{Text: "One moment.", Flush: true}}) {
 		t.Fatalf("out %+v, %v", out, err)
 	}
 }
