@@ -23,6 +23,8 @@ import (
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/session"
+	"github.com/dialtonehq/dialtone/internal/speech"
+	"github.com/dialtonehq/dialtone/internal/speech/espeak"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
 )
@@ -114,7 +116,7 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if err != nil {
 		return nil, err
 	}
-	voices := sandbox.Voices{}
+	voices := voiceCatalog()
 	// --sandbox-time-scale speeds up the media clock too: a conversation counts its time in
 	// frames, so it plays out the same, faster.
 	s.clock, err = pacer.New(pacer.Config{Interval: max(time.Millisecond, time.Duration(float64(pacer.Interval)*cfg.SandboxTimeScale))})
@@ -232,4 +234,13 @@ func periodically(ctx context.Context, every time.Duration, log *slog.Logger, do
 		case <-tick.C:
 		}
 	}
+}
+
+// voiceCatalog is the voices this server offers: the sandbox tone voices, and espeak-ng's
+// when it is installed.
+func voiceCatalog() dialtone.VoiceCatalog {
+	if espeak.Available() {
+		return speech.Catalogs{sandbox.Voices{}, espeak.Voices{}}
+	}
+	return sandbox.Voices{}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,7 +236,11 @@ func TestInboundRouting(t *testing.T) {
 			if c.Status != dialtone.CallCompleted || *c.EndedReason != dialtone.EndedMaxDuration || c.EndedAt.Sub(*c.StartedAt) < 300*time.Millisecond {
 				t.Fatalf("max duration: %+v", c)
 			}
-			if got := eventTypes(t, env, env.OrgID, c.ID); !slices.Equal(got, []string{"call.ringing", "call.started", "call.ended"}) {
+			// (The simulated caller and the agent talked meanwhile: only the status events here.)
+			got := slices.DeleteFunc(eventTypes(t, env, env.OrgID, c.ID), func(t string) bool {
+				return !strings.HasPrefix(t, "call.") || strings.Count(t, ".") > 1 || t == "call.dtmf" || t == "call.action"
+			})
+			if !slices.Equal(got, []string{"call.ringing", "call.started", "call.ended"}) {
 				t.Fatalf("events %v", got)
 			}
 

@@ -110,8 +110,9 @@ func TestSandboxOutcomes(t *testing.T) {
 					[]string{"call.queued", "call.dialing", "call.ringing", "call.ended"}},
 				{"voicemail, agent hangs up", "12", agent, false, dialtone.CallCompleted, dialtone.EndedVoicemail, dialtone.AnsweredByMachine, 0,
 					[]string{"call.queued", "call.dialing", "call.ringing", "call.started", "call.ended"}},
+				// The machine's greeting is heard, then the agent leaves its message.
 				{"voicemail, agent waits for the beep", "12", vmAgent, false, dialtone.CallCompleted, dialtone.EndedVoicemail, dialtone.AnsweredByMachine, scaled(3 * time.Second),
-					[]string{"call.queued", "call.dialing", "call.ringing", "call.started", "call.ended"}},
+					[]string{"call.queued", "call.dialing", "call.ringing", "call.started", "call.transcript.turn", "call.transcript.turn", "call.action", "call.ended"}},
 				{"carrier error", "13", agent, false, dialtone.CallFailed, dialtone.EndedCarrierError, "", 0,
 					[]string{"call.queued", "call.dialing", "call.ended"}},
 				{"answers then hangs up", "14", agent, false, dialtone.CallCompleted, dialtone.EndedCallerHangup, dialtone.AnsweredByHuman, scaled(2 * time.Second),

@@ -29,6 +29,7 @@ import (
 	"github.com/dialtonehq/dialtone/internal/brain/webhook"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/speech"
+	"github.com/dialtonehq/dialtone/internal/speech/espeak"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
@@ -52,7 +53,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Version is the server's version, sent to webhook brains.
 	Version string
-	// Synthesizer returns the text-to-speech of a voice; default: sandbox tone voices only.
+	// Synthesizer returns the text-to-speech of a voice; default: espeak-ng for its voices
+	// (espeak-*), sandbox tone speech for every other.
 	Synthesizer func(voice string) (speech.Synthesizer, error)
 	// Recognizer returns the speech-to-text for a call whose agent speaks with voice;
 	// default: sandbox tone speech in the register the agent does not use.
@@ -88,7 +90,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	cfg.HTTPClient = cmp.Or(cfg.HTTPClient, http.DefaultClient)
 	if cfg.Synthesizer == nil {
-		cfg.Synthesizer = sandboxSynthesizer
+		cfg.Synthesizer = defaultSynthesizer
 	}
 	if cfg.Recognizer == nil {
 		cfg.Recognizer = sandboxRecognizer
@@ -139,7 +141,12 @@ func (e *Engine) brain(a dialtone.Agent, secret string) (dialtone.Responder, err
 	}
 }
 
-func sandboxSynthesizer(voice string) (speech.Synthesizer, error) {
+// defaultSynthesizer speaks espeak-ng voices with espeak-ng (an error when it is not
+// installed) and every other voice in sandbox tone speech.
+func defaultSynthesizer(voice string) (speech.Synthesizer, error) {
+	if cfg, ok := espeak.VoiceConfig(voice); ok {
+		return espeak.New(cfg)
+	}
 	r, _ := sandbox.RegisterForVoice(voice)
 	return sandbox.Synthesizer{Register: r}, nil
 }

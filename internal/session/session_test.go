@@ -9,6 +9,7 @@ import (
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/media"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
+	"github.com/dialtonehq/dialtone/internal/speech/espeak"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
@@ -218,5 +219,22 @@ func TestBargeInKeepsWhatWasHeard(t *testing.T) {
 	}
 	if got := texts(r.Transcript[1:]); got[0] != "caller: Stop please" || got[1] != "agent: Okay." {
 		t.Errorf("after the barge-in: %q", got)
+	}
+}
+
+func TestEspeakVoiceSpeaksToTheCaller(t *testing.T) {
+	if !espeak.Available() {
+		t.Skip("espeak-ng is not installed: " + espeak.InstallHint)
+	}
+	leg := newTestLeg("Hi there")
+	a := scriptedAgent("Hello, this is Ada.", dialtone.ScriptRule{Match: "hi", Say: "Goodbye.", Action: dialtone.ActionEndCall})
+	a.Voice = "espeak-en-us"
+	s, _ := startTest(t, a, leg)
+	r := s.Result()
+	if got := texts(r.Transcript); len(got) != 3 || got[0] != "agent: Hello, this is Ada." || got[1] != "caller: Hi there" || got[2] != "agent: Goodbye." {
+		t.Fatalf("transcript %q", got)
+	}
+	if r.EndedReason != dialtone.EndedAgentHangup {
+		t.Errorf("ended %q", r.EndedReason)
 	}
 }

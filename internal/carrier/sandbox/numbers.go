@@ -19,16 +19,26 @@ import (
 // no state about numbers (the store's uniqueness of live numbers decides which are taken),
 // only the calls it is simulating.
 type Carrier struct {
-	// TimeScale multiplies every delay of a simulated call (dialling, ringing, the ring
-	// timeout, voicemail greetings, hang-ups); 0 means 1. Tests set a small scale to run call
-	// scenarios fast.
+	// TimeScale multiplies every timed delay of a simulated call (dialling, ringing, the ring
+	// timeout, the hang-up of numbers ending in 14); 0 means 1. Tests set a small scale to run
+	// call scenarios fast. The audio of an answered call is not timed: it runs in lockstep with
+	// the agent's frames (see Leg).
 	TimeScale float64
 
-	mu   sync.Mutex
-	legs map[string]context.CancelFunc // calls being simulated, by call id
+	// lockstep makes every leg wait, after each agent frame, until a test has seen it was
+	// handled (Leg.stepped).
+	lockstep bool
+
+	mu    sync.Mutex
+	calls map[string]*simCall // calls being simulated, by call id
+	ended endedLegs           // the legs of calls that ended, for Heard, Said and Transfers
 }
 
-var _ dialtone.Carrier = (*Carrier)(nil)
+var (
+	_ dialtone.Carrier        = (*Carrier)(nil)
+	_ dialtone.CallSimulator  = (*Carrier)(nil)
+	_ dialtone.CallTransferer = (*Carrier)(nil)
+)
 
 // areaCodes are the area codes the sandbox offers numbers in, by country.
 func areaCodes(country string) []string {
