@@ -30,7 +30,6 @@ type testLeg struct {
 	quietFrames    int
 	agentSound     int // frames of agent sound in the current stretch
 	quiet          int
-	hangup         bool
 	closed         bool
 	cleared        int
 	sent           int
