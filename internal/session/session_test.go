@@ -21,7 +21,6 @@ type testLeg struct {
 	in    chan dialtone.AudioFrame
 	mu    sync.Mutex
 	dec   *sandbox.ToneDecoder
-	enc   *sandbox.ToneEncoder
 	said  []dialtone.AudioFrame
 	heard []string
 
