@@ -81,6 +81,8 @@ func schemaEnums() map[reflect.Type][]any {
 		reflect.TypeFor[dialtone.ErrorType]():       anySlice(dialtone.ErrorTypes()),
 		reflect.TypeFor[dialtone.Code]():            codes,
 		reflect.TypeFor[dialtone.BillingMode]():     {string(dialtone.BillingPrepaid), string(dialtone.BillingPostpaid)},
+		reflect.TypeFor[dialtone.PersonaWait]():     {string(dialtone.WaitAgent), string(dialtone.WaitHeard), string(dialtone.WaitNone)},
+		reflect.TypeFor[dialtone.Speaker]():         {string(dialtone.SpeakerAgent), string(dialtone.SpeakerCaller)},
 	}
 }
 
@@ -275,6 +277,13 @@ func (g *schemaGen) schema(t reflect.Type, m schemaMode) map[string]any {
 	}
 	if vals, ok := g.enums[t]; ok {
 		return map[string]any{"type": "string", "enum": append([]any(nil), vals...)}
+	}
+	if t == reflect.TypeFor[dialtone.PersonaSpec]() {
+		// Written by its own MarshalJSON/UnmarshalJSON: a name, or a persona.
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": "string", "description": "A built-in persona: caller, interrupter, keypad, silent, cougher or hangs-up (docs/sandbox.md)."},
+			g.schema(reflect.TypeFor[dialtone.Persona](), m),
+		}}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
