@@ -53,6 +53,7 @@ type Agent struct {
 	Brain                  Brain             `json:"brain"`
 	BrainSecret            string            `json:"-"` // the brain's API key, sealed; never leaves the server
 	Voicemail              Voicemail         `json:"voicemail"`
+	TurnTaking             TurnTaking        `json:"turn_taking"`
 	MaxCallDurationSeconds int               `json:"max_call_duration_seconds"`
 	RingTimeoutSeconds     int               `json:"ring_timeout_seconds"`
 	TransferNumbers        []string          `json:"transfer_numbers"`
@@ -72,6 +73,7 @@ type AgentParams struct {
 	Timezone               Optional[string]            `json:"timezone,omitzero"`
 	Brain                  Optional[Brain]             `json:"brain,omitzero"`
 	Voicemail              Optional[Voicemail]         `json:"voicemail,omitzero"`
+	TurnTaking             Optional[TurnTakingParams]  `json:"turn_taking,omitzero"`
 	MaxCallDurationSeconds Optional[int]               `json:"max_call_duration_seconds,omitzero"`
 	RingTimeoutSeconds     Optional[int]               `json:"ring_timeout_seconds,omitzero"`
 	TransferNumbers        Optional[[]string]          `json:"transfer_numbers,omitzero"`

@@ -10,13 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/brain/openai/openaitest"
 	"github.com/dialtonehq/dialtone/internal/media"
-	"github.com/dialtonehq/dialtone/internal/session"
 )
 
 // convScale runs conversations 20 times faster than real time: a 1 ms media clock. Every
@@ -269,12 +267,16 @@ func TestConversationSilenceAndMaxDuration(t *testing.T) {
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
 		c := converse(t, env, `,"greeting":"Hello?"`, `"silent"`)
 		wantEnded(t, c, dialtone.EndedSilence)
-		wantLines(t, c, "agent: Hello?", "agent: "+session.DefaultReminderText, "agent: "+session.DefaultReminderText)
+		wantLines(t, c, "agent: Hello?", "agent: "+dialtone.DefaultReminderText, "agent: "+dialtone.DefaultReminderText)
+		c = converse(t, env, `,"greeting":"Hello?","turn_taking":{"silence_reminders":1,"silence_reminder_seconds":3,"reminder_text":"Hello, anyone?"}`, `"silent"`)
+		wantEnded(t, c, dialtone.EndedSilence)
+		wantLines(t, c, "agent: Hello?", "agent: Hello, anyone?")
+		if gap := c.Transcript[1].StartMS - c.Transcript[0].EndMS; gap < 3000 || gap > 3100 {
+			t.Errorf("reminded after %d ms of silence, want 3 s", gap)
+		}
 	})
-	opts := convScale
-	opts.Engine = session.Config{SilenceReminder: time.Hour}
-	eachDialectWith(t, opts, func(t *testing.T, env *apitest.Env) {
-		c := converse(t, env, `,"greeting":"Hello?","max_call_duration_seconds":30`, `"silent"`)
+	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
+		c := converse(t, env, `,"greeting":"Hello?","max_call_duration_seconds":30,"turn_taking":{"silence_reminder_seconds":600}`, `"silent"`)
 		wantEnded(t, c, dialtone.EndedMaxDuration)
 		wantLines(t, c, "agent: Hello?")
 		if last := c.Transcript[0].EndMS; last > 30000 {
@@ -328,18 +330,73 @@ func TestConversationOpenAIToolCallEndsTheCall(t *testing.T) {
 	fake := openaitest.Start(t)
 	agent := fmt.Sprintf(`,"greeting":"Hello.","brain":{"type":"openai","base_url":%q,"model":"gpt-test","api_key":"sk-test-0123456789"}`, fake.URL+"/v1")
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
-		fake.Script(openaitest.Answer{Content: []string{"Thanks for calling", ". Goodbye!"}, ToolCalls: []openaitest.ToolCall{{Name: "end_call", Arguments: `{}`}}})
+		fake.Script(openaitest.Answer{Content: []string{"Thanks for calling", ". Goodbye!"}, ToolCalls: []openaitest.ToolCall{{Name: "end_call", Arguments: `{}`}}},
+			openaitest.Answer{Content: []string{"The caller had no questions; the agent said goodbye."}})
 		c := converse(t, env, agent, `{"steps":[{"say":"That is all, thanks."}]}`)
 		wantEnded(t, c, dialtone.EndedAgentHangup)
 		wantLines(t, c, "agent: Hello.", "caller: That is all, thanks.", "agent: Thanks for calling. Goodbye!")
+		if deref(c.Summary) != "The caller had no questions; the agent said goodbye." {
+			t.Errorf("summary %v", deref(c.Summary))
+		}
 		reqs := fake.Requests()
-		last := reqs[len(reqs)-1]
+		last := reqs[len(reqs)-2] // the last turn; then the summary
 		if last.Authorization != "Bearer sk-test-0123456789" {
 			t.Errorf("authorization %q", last.Authorization)
 		}
 		msgs := last.Body.Messages
 		if len(msgs) < 2 || msgs[len(msgs)-1].Content != "That is all, thanks." || msgs[len(msgs)-2].Content != "Hello." {
 			t.Errorf("messages %+v", msgs)
+		}
+	})
+}
+
+func TestConversationCoughIsNotATurn(t *testing.T) {
+	const greeting = "Hello and welcome, this greeting goes on for a while so that the caller can cough over it."
+	agent := `,"greeting":"` + greeting + `","brain":{"type":"scripted","fallback":"Yes, I am here."}`
+	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
+		// The 120 ms cough is shorter than the 200 ms needed to interrupt, and carries no words:
+		// the greeting plays to the end and nobody answers the cough.
+		c := converse(t, env, agent+`,"max_call_duration_seconds":30`, `"cougher"`)
+		if len(c.Transcript) < 3 {
+			t.Fatalf("transcript %q", lines(c.Transcript))
+		}
+		if got := lines(c.Transcript)[:3]; !slices.Equal(got, []string{"agent: " + greeting, "caller: Hello?", "agent: Yes, I am here."}) {
+			t.Fatalf("transcript %q", got)
+		}
+		// With a 60 ms minimum the same cough interrupts the agent (and, holding no words, is
+		// still not a turn).
+		c = converse(t, env, agent+`,"max_call_duration_seconds":30,"turn_taking":{"barge_in_minimum_ms":60}`, `"cougher"`)
+		if g := c.Transcript[0]; !g.Interrupted || !strings.HasPrefix(greeting, g.Text) {
+			t.Fatalf("greeting not interrupted by the cough: %q", lines(c.Transcript))
+		}
+		// The agent, cut off, waits; the caller, who waits for the agent, is reminded and answers.
+		if got := lines(c.Transcript)[1:4]; !slices.Equal(got, []string{"agent: Are you still there?", "caller: Hello?", "agent: Yes, I am here."}) {
+			t.Fatalf("after the cough: %q", lines(c.Transcript))
+		}
+	})
+}
+
+func TestConversationEndOfTurnSilenceIsTheAgents(t *testing.T) {
+	agent := receptionist + `,"turn_taking":{"end_of_turn_silence_ms":1500}`
+	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
+		c := converse(t, env, agent, `{"steps":[{"say":"When do you open?"},{"say":"Thanks, bye"}]}`)
+		wantEnded(t, c, dialtone.EndedAgentHangup)
+		for _, l := range c.Latency.Turns {
+			if *l.EndOfTurnMS < 1500 || *l.EndOfTurnMS > 1600 {
+				t.Errorf("end of turn after %v ms, want 1500 ms of silence", *l.EndOfTurnMS)
+			}
+		}
+		r := call(t, env, "GET", "/v1/agents/"+*c.AgentID, env.Admin, "")
+		if tt := decode[dialtone.Agent](t, r.Raw).TurnTaking; tt != (dialtone.TurnTaking{EndOfTurnSilenceMS: 1500, BargeInMinimumMS: 200,
+			SilenceReminderSeconds: 10, SilenceReminders: 2, ReminderText: "Are you still there?"}) {
+			t.Errorf("turn_taking %+v", tt)
+		}
+		bad := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"x","turn_taking":{"end_of_turn_silence_ms":50,"barge_in_minimum_ms":9000,"silence_reminders":9,"reminder_text":" ","silence_reminder_seconds":1}}`)
+		e := wantError(t, env, bad, dialtone.CodeValueOutOfRange, "turn_taking.end_of_turn_silence_ms")
+		if got := fields(e); !slices.Equal(got, []string{"turn_taking.end_of_turn_silence_ms:value_out_of_range",
+			"turn_taking.barge_in_minimum_ms:value_out_of_range", "turn_taking.silence_reminder_seconds:value_out_of_range",
+			"turn_taking.silence_reminders:value_out_of_range", "turn_taking.reminder_text:value_too_short"}) {
+			t.Errorf("fields %q", got)
 		}
 	})
 }

@@ -45,6 +45,9 @@ func (s *Agents) Validate(ctx context.Context, params dialtone.AgentParams, upda
 	if params.Voicemail.HasValue() {
 		validateVoicemail(&fe, params.Voicemail.Value)
 	}
+	if params.TurnTaking.HasValue() {
+		validateTurnTaking(&fe, params.TurnTaking.Value)
+	}
 	inRange(&fe, "max_call_duration_seconds", params.MaxCallDurationSeconds,
 		dialtone.MinMaxCallDurationSeconds, dialtone.MaxMaxCallDurationSeconds)
 	inRange(&fe, "ring_timeout_seconds", params.RingTimeoutSeconds,
@@ -123,5 +126,16 @@ func ValidateMetadata(fe *dialtone.FieldErrors, field string, m map[string]strin
 			fe.Addf(field+"."+k, dialtone.CodeValueTooLong, "%s.%s is %d characters; the limit is %d.",
 				field, k, runes(m[k]), dialtone.MaxMetadataValueLen)
 		}
+	}
+}
+
+func validateTurnTaking(fe *dialtone.FieldErrors, t dialtone.TurnTakingParams) {
+	inRange(fe, "turn_taking.end_of_turn_silence_ms", t.EndOfTurnSilenceMS, dialtone.MinEndOfTurnSilenceMS, dialtone.MaxEndOfTurnSilenceMS)
+	inRange(fe, "turn_taking.barge_in_minimum_ms", t.BargeInMinimumMS, dialtone.MinBargeInMinimumMS, dialtone.MaxBargeInMinimumMS)
+	inRange(fe, "turn_taking.silence_reminder_seconds", t.SilenceReminderSeconds, dialtone.MinSilenceReminderSeconds, dialtone.MaxSilenceReminderSeconds)
+	inRange(fe, "turn_taking.silence_reminders", t.SilenceReminders, 0, dialtone.MaxSilenceReminders)
+	maxLen(fe, "turn_taking.reminder_text", t.ReminderText, dialtone.MaxReminderTextLen)
+	if t.ReminderText.HasValue() && strings.TrimSpace(t.ReminderText.Value) == "" {
+		fe.Add("turn_taking.reminder_text", dialtone.CodeValueTooShort, "turn_taking.reminder_text must say something.")
 	}
 }

@@ -104,6 +104,7 @@ func (s *Agents) Delete(ctx context.Context, p dialtone.Principal, id string) er
 func resetAgentDefaults(a *dialtone.Agent) {
 	a.Brain = dialtone.Brain{Type: dialtone.BrainScripted}
 	a.Voicemail = dialtone.Voicemail{Action: dialtone.VoicemailHangUp}
+	a.TurnTaking = dialtone.DefaultTurnTaking()
 	a.MaxCallDurationSeconds = dialtone.DefaultMaxCallDuration
 	a.RingTimeoutSeconds = dialtone.DefaultRingTimeoutSeconds
 	a.TransferNumbers = []string{}
@@ -125,6 +126,12 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	prev := a.Brain
 	setOr(&a.Brain, params.Brain, def.Brain)
 	setOr(&a.Voicemail, params.Voicemail, def.Voicemail)
+	switch {
+	case params.TurnTaking.HasValue():
+		a.TurnTaking = params.TurnTaking.Value.Apply()
+	case params.TurnTaking.Set:
+		a.TurnTaking = def.TurnTaking
+	}
 	setOr(&a.MaxCallDurationSeconds, params.MaxCallDurationSeconds, def.MaxCallDurationSeconds)
 	setOr(&a.RingTimeoutSeconds, params.RingTimeoutSeconds, def.RingTimeoutSeconds)
 	setOr(&a.TransferNumbers, params.TransferNumbers, def.TransferNumbers)

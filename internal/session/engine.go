@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/brain/openai"
@@ -33,15 +32,8 @@ import (
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 )
 
-// Defaults of the engine's timing, used when neither Config nor the agent sets them.
-const (
-	DefaultEndOfTurnSilence = 600 * time.Millisecond
-	DefaultBargeInMinimum   = 200 * time.Millisecond
-	DefaultSilenceReminder  = 10 * time.Second
-	DefaultSilenceReminders = 2
-	DefaultReminderText     = "Are you still there?"
-	DefaultFallbackText     = "Sorry, I didn't catch that. Could you say it again?"
-)
+// DefaultFallbackText is what the agent says when its brain fails and it has no fallback.
+const DefaultFallbackText = "Sorry, I didn't catch that. Could you say it again?"
 
 // Config configures an Engine. Pacer is required; the rest has defaults.
 type Config struct {
@@ -59,12 +51,6 @@ type Config struct {
 	// Recognizer returns the speech-to-text for a call whose agent speaks with voice;
 	// default: sandbox tone speech in the register the agent does not use.
 	Recognizer func(voice string) speech.Recognizer
-	// EndOfTurnSilence, BargeInMinimum, SilenceReminder and SilenceReminders override the
-	// defaults above for every call.
-	EndOfTurnSilence time.Duration
-	BargeInMinimum   time.Duration
-	SilenceReminder  time.Duration
-	SilenceReminders int
 	// Logger receives what goes wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -95,10 +81,6 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Recognizer == nil {
 		cfg.Recognizer = sandboxRecognizer
 	}
-	cfg.EndOfTurnSilence = cmp.Or(cfg.EndOfTurnSilence, DefaultEndOfTurnSilence)
-	cfg.BargeInMinimum = cmp.Or(cfg.BargeInMinimum, DefaultBargeInMinimum)
-	cfg.SilenceReminder = cmp.Or(cfg.SilenceReminder, DefaultSilenceReminder)
-	cfg.SilenceReminders = cmp.Or(cfg.SilenceReminders, DefaultSilenceReminders)
 	return &Engine{cfg: cfg, log: cmp.Or(cfg.Logger, slog.Default())}, nil
 }
 

@@ -48,6 +48,7 @@ type session struct {
 	// Limits in frames.
 	endOfTurn, bargeIn, reminderAfter, maxFrames int64
 	reminders                                    int
+	reminder                                     string
 
 	// run state
 	ctx      context.Context
@@ -84,7 +85,8 @@ type callerTurn struct {
 	open       bool
 	start      int64 // first frame of the turn's speech
 	lastVoice  int64 // last frame with voice activity or a key
-	voiceRun   int64 // consecutive frames of voice activity
+	runStart   int64 // first frame of the current stretch of speech, -1 outside one
+	voiceRun   int64 // length of that stretch so far, in frames
 	texts      []string
 	digits     []byte
 	finalFrame int64 // when the last transcript arrived
@@ -92,6 +94,7 @@ type callerTurn struct {
 }
 
 func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Responder, tts speech.Synthesizer, stt speech.Recognizer) *session {
+	turns := st.Agent.TurnTaking.OrDefault()
 	maxSeconds := st.Agent.MaxCallDurationSeconds
 	if maxSeconds <= 0 {
 		maxSeconds = dialtone.DefaultMaxCallDuration
@@ -99,11 +102,11 @@ func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Respond
 	return &session{
 		eng: e, st: st, brain: brain, tts: tts, out: newOutQueue(st.Leg),
 		beep: make(chan struct{}, 1), done: make(chan struct{}),
-		endOfTurn: frames(e.cfg.EndOfTurnSilence), bargeIn: frames(e.cfg.BargeInMinimum),
-		reminderAfter: frames(e.cfg.SilenceReminder), reminders: e.cfg.SilenceReminders,
+		endOfTurn: frames(turns.EndOfTurnSilence()), bargeIn: frames(turns.BargeInMinimum()),
+		reminderAfter: frames(turns.SilenceReminder()), reminders: turns.SilenceReminders, reminder: turns.ReminderText,
 		maxFrames: int64(maxSeconds) * int64(time.Second/dialtone.FrameDuration),
 		vad:       vad.New(vad.DefaultConfig()), dtmf: dtmf.NewDetector(), digitBuf: make([]byte, 0, 8),
-		stt: stt, agentSlot: -1,
+		stt: stt, agentSlot: -1, turn: callerTurn{runStart: -1},
 		machine: st.Call.AnsweredBy != nil && *st.Call.AnsweredBy == dialtone.AnsweredByMachine,
 	}
 }
@@ -203,17 +206,25 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 			s.openTurn(s.frame)
 		}
 	}
-	// Barge-in and turn starts count smoothed speech; the end of a turn counts silence from
-	// the last frame that itself sounded like speech, not from the end of the detector's
-	// hangover, so the configured end-of-turn silence is what the caller actually left.
-	if voice || s.stt.Active() {
-		t.voiceRun++
-	} else {
-		t.voiceRun = 0
+	// A stretch of speech is what the detector calls speech (its hangover bridges the gaps
+	// between syllables); its length is measured from its first to its last frame that itself
+	// sounded like speech, so the hangover never makes a short sound (a cough) long enough to
+	// interrupt. The end of a turn is likewise counted from the last such frame, so the
+	// configured end-of-turn silence is what the caller actually left.
+	raw := s.vad.Last().Candidate || s.stt.Active()
+	switch {
+	case !voice && !s.stt.Active():
+		t.runStart = -1
+	case raw && t.runStart < 0:
+		t.runStart = s.frame
 	}
-	if s.vad.Last().Candidate || s.stt.Active() {
+	if raw {
 		t.lastVoice = s.frame
 		s.lastSound = s.frame
+	}
+	t.voiceRun = 0
+	if t.runStart >= 0 {
+		t.voiceRun = t.lastVoice - t.runStart + 1
 	}
 	if len(digits) > 0 {
 		t.digits = append(t.digits, digits...)
@@ -225,7 +236,7 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 	}
 	if t.voiceRun >= s.bargeIn {
 		if !t.open {
-			s.openTurn(s.frame - t.voiceRun + 1)
+			s.openTurn(t.runStart)
 		}
 		s.bargeInNow()
 	}
@@ -242,7 +253,7 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 		}
 		s.reminded++
 		s.lastSound = s.frame
-		s.say(kindReminder, DefaultReminderText, nil)
+		s.say(kindReminder, s.reminder, nil)
 	}
 	s.frame++
 }
@@ -266,7 +277,7 @@ func (s *session) bargeInNow() {
 // noise) is not a turn: it is forgotten and nobody answers it.
 func (s *session) endCallerTurn() {
 	t := s.turn
-	s.turn = callerTurn{lastVoice: t.lastVoice}
+	s.turn = callerTurn{lastVoice: t.lastVoice, runStart: t.runStart, voiceRun: t.voiceRun}
 	if len(t.texts) == 0 && len(t.digits) == 0 {
 		return
 	}
@@ -410,8 +421,29 @@ func (s *session) finish() {
 		if s.transcript == nil {
 			s.result.Transcript = []dialtone.TranscriptTurn{}
 		}
+		s.result.Summary = s.summarize()
 		close(s.done)
 	})
+}
+
+// summaryWait bounds how long the end of a call waits for its brain's summary.
+const summaryWait = 3 * time.Second
+
+// summarize asks a brain that offers summaries for one; "" when it does not, the call had no
+// words, or it fails (logged).
+func (s *session) summarize() string {
+	sum, ok := s.brain.(dialtone.Summarizer)
+	if !ok || len(s.history()) == 0 {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), summaryWait)
+	defer cancel()
+	text, err := sum.Summarize(ctx, s.st.Agent, s.transcript)
+	if err != nil {
+		s.eng.log.Warn("call summary", "call_id", s.st.Call.ID, "error", err)
+		return ""
+	}
+	return text
 }
 
 func (s *session) closeRecording() {

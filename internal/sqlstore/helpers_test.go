@@ -78,6 +78,7 @@ func newAgentValues(name string) dialtone.Agent {
 		Language:               dialtone.DefaultLanguage,
 		Brain:                  dialtone.Brain{Type: dialtone.BrainScripted},
 		Voicemail:              dialtone.Voicemail{Action: dialtone.VoicemailLeaveMessage, Message: "Call me back."},
+		TurnTaking:             dialtone.TurnTaking{EndOfTurnSilenceMS: 800, BargeInMinimumMS: 150, SilenceReminderSeconds: 20, SilenceReminders: 0, ReminderText: "Hello?"},
 		MaxCallDurationSeconds: dialtone.DefaultMaxCallDuration,
 		RingTimeoutSeconds:     dialtone.DefaultRingTimeoutSeconds,
 		TransferNumbers:        []string{"+12125550100", "+12125550101"},
