@@ -157,3 +157,9 @@ type Responder interface {
 	// agent's fallback line.
 	Reply(ctx context.Context, turn BrainTurn, emit func(BrainOutput) error) error
 }
+
+// Summarizer is a brain that can sum up a finished conversation.
+type Summarizer interface {
+	// Summarize returns one or two sentences on what happened in the call, from its transcript.
+	Summarize(ctx context.Context, agent Agent, transcript []TranscriptTurn) (string, error)
+}

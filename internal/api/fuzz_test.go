@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/dialtonehq/dialtone"
+	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
@@ -106,6 +109,100 @@ func FuzzCallFilter(f *testing.F) {
 			e := dialtone.AsError(err)
 			if e.Code != dialtone.CodeInvalidValue || e.Param == "" || len(e.Fields) == 0 {
 				t.Fatalf("%q gave %+v", query, e)
+			}
+		}
+	})
+}
+
+// FuzzSandboxCallBody posts arbitrary bodies to POST /v1/sandbox/calls through the real
+// server over a real database: the answer is 201 with the call, or a catalogued 4xx in the
+// error envelope, never a 5xx. The organization's one number has no agent, so every call the
+// fuzzer makes fails at once (no_agent): none stays live and nothing piles up.
+func FuzzSandboxCallBody(f *testing.F) {
+	ctx := context.Background()
+	svc := core.New(sqltest.Open(f, "sqlite"), sandbox.Voices{}, core.Options{Carriers: []dialtone.Carrier{&carrier.Carrier{}}})
+	key, ok, err := svc.Organizations.Bootstrap(ctx)
+	if err != nil || !ok {
+		f.Fatalf("bootstrap: ok=%v err=%v", ok, err)
+	}
+	s := New(Options{Services: svc, Voices: sandbox.Voices{}, ReadsPerMinute: 1 << 30, WritesPerMinute: 1 << 30})
+	post := func(path string, body []byte) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", path, strings.NewReader(string(body)))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+key.Credential)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		return w
+	}
+	w := post("/v1/phone-numbers", []byte(`{}`))
+	var num dialtone.PhoneNumber
+	if err := json.Unmarshal(w.Body.Bytes(), &num); w.Code != 201 || err != nil || num.AgentID != nil {
+		f.Fatalf("create number: %d %s", w.Code, w.Body)
+	}
+	to := `"to":"` + num.Number + `"`
+	for _, seed := range []string{
+		`{"from":"+14155550123",` + to + `}`,
+		`{"from":"+14155550123",` + to + `,"persona":"caller"}`,
+		`{"from":"+14155550123",` + to + `,"persona":"keypad"}`,
+		`{"from":"+14155550123",` + to + `,"persona":"robot"}`,
+		`{"from":"+14155550123",` + to + `,"persona":""}`,
+		`{"from":"+14155550123",` + to + `,"persona":null}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":[{"say":"What time do you open?"},{"say":"Thanks, bye","hang_up":true}]}}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"name":"Ada","steps":[{"wait":"heard","heard":"press one","press":"1"},{"wait":"none","noise_ms":300}]}}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":[{"wait":"later","press":"x","delay_ms":-5}]}}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":[{"wait":"heard"},{"heard":"hi"},{"noise_ms":1e9}]}}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":[{"say":"hi","shout":true}]}}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":{}}}`,
+		`{"from":"+14155550123",` + to + `,"persona":[1]}`,
+		`{"from":"+14155550123",` + to + `,"persona":{"steps":[` + strings.TrimSuffix(strings.Repeat(`{},`, dialtone.MaxPersonaSteps+1), ",") + `]}}`,
+		`{"from":"+14155550123","to":"+14155550199"}`, `{"from":"415 555 0123",` + to + `}`, `{"to":5}`,
+		`{}`, ``, `[]`, `{"from":`, `{"from":"+14155550123",` + to + `} {}`, "{\"from\":\"\xff\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := post("/v1/sandbox/calls", body)
+		if w.Code == http.StatusCreated {
+			var c dialtone.Call
+			if err := json.Unmarshal(w.Body.Bytes(), &c); err != nil {
+				t.Fatalf("201 with %s: %v", w.Body, err)
+			}
+			if c.ToNumber != num.Number || c.Direction != dialtone.CallInbound || c.Status != dialtone.CallFailed ||
+				c.EndedReason == nil || *c.EndedReason != dialtone.EndedNoAgent || w.Header().Get("Location") != "/v1/calls/"+c.ID {
+				t.Fatalf("%q made call %s (Location %q)", body, w.Body, w.Header().Get("Location"))
+			}
+			return
+		}
+		if w.Code < 400 || w.Code > 499 {
+			t.Fatalf("%q: status %d: %s", body, w.Code, w.Body)
+		}
+		var env struct {
+			Error *errorObject `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || env.Error == nil {
+			t.Fatalf("%q: %d is not an error envelope: %s", body, w.Code, w.Body)
+		}
+		e := env.Error
+		entry := e.Code.Entry()
+		if !e.Code.Catalogued() || entry.Status != w.Code || entry.Type != e.Type || e.Message == "" ||
+			e.DocURL != "/docs/errors#"+string(e.Code) || e.RequestID == "" || e.RequestID != w.Header().Get("X-Request-Id") {
+			t.Fatalf("%q: bad error %d %s", body, w.Code, w.Body)
+		}
+		if fs, ok := e.Details["fields"]; ok {
+			list, _ := fs.([]any)
+			if len(list) == 0 {
+				t.Fatalf("%q: details.fields %v", body, fs)
+			}
+			for _, x := range list {
+				fe, _ := x.(map[string]any)
+				field, _ := fe["field"].(string)
+				code, _ := fe["code"].(string)
+				msg, _ := fe["message"].(string)
+				// Only a key of the body itself can be unnamed: {"":1} has the unknown field "".
+				keyed := code == string(dialtone.CodeUnknownField) || code == string(dialtone.CodeDuplicateField)
+				if field == "" && !keyed || msg == "" || !dialtone.Code(code).Catalogued() {
+					t.Fatalf("%q: bad field error %v in %s", body, x, w.Body)
+				}
 			}
 		}
 	})

@@ -38,7 +38,10 @@ type Brain struct {
 	client      *http.Client
 }
 
-var _ dialtone.Responder = (*Brain)(nil)
+var (
+	_ dialtone.Responder  = (*Brain)(nil)
+	_ dialtone.Summarizer = (*Brain)(nil)
+)
 
 // New returns the brain of agent a, whose brain type must be openai, calling its endpoint with
 // apiKey (the opened brain secret; "" sends no Authorization header) through client.
@@ -69,27 +72,11 @@ var ErrBadToolCall = errors.New("openai: the model called a tool wrongly")
 // when the model called a tool, one last piece with the action. Errors: *ProviderError for a
 // non-2xx answer, ErrBadToolCall, the stream's own errors, ctx's error, or emit's.
 func (b *Brain) Reply(ctx context.Context, turn dialtone.BrainTurn, emit func(dialtone.BrainOutput) error) error {
-	body, err := json.Marshal(b.request(turn))
+	res, err := b.post(ctx, b.request(turn))
 	if err != nil {
-		return fmt.Errorf("openai: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.baseURL+"/chat/completions", bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("openai: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	if b.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+b.apiKey)
-	}
-	res, err := b.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("openai: %w", err)
+		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return providerError(res)
-	}
 	calls, err := readStream(res.Body, func(text string) error { return emit(dialtone.BrainOutput{Text: text}) })
 	if err != nil {
 		return err
@@ -102,6 +89,96 @@ func (b *Brain) Reply(ctx context.Context, turn dialtone.BrainTurn, emit func(di
 		return err
 	}
 	return emit(out)
+}
+
+// post sends chat to the endpoint and returns its 2xx answer, whose body the caller closes.
+// Errors: *ProviderError for a non-2xx answer, or the request's own.
+func (b *Brain) post(ctx context.Context, chat ChatRequest) (*http.Response, error) {
+	body, err := json.Marshal(chat)
+	if err != nil {
+		return nil, fmt.Errorf("openai: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.baseURL+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("openai: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if chat.Stream {
+		req.Header.Set("Accept", "text/event-stream")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	if b.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+b.apiKey)
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("openai: %w", err)
+	}
+	if res.StatusCode/100 != 2 {
+		defer res.Body.Close()
+		return nil, providerError(res)
+	}
+	return res, nil
+}
+
+// summaryInstruction is the system message of a summary request.
+const summaryInstruction = "You write the records of a business's phone calls. From the transcript of a finished call " +
+	"between the business's voice agent and a caller, write a one- or two-sentence summary of what happened on the call: " +
+	"who called, what they wanted and how it ended. Answer with the summary only."
+
+// maxSummaryBody is how much of a summary answer is read.
+const maxSummaryBody = 1 << 20
+
+// Summarize asks the endpoint, in one non-streamed request, for a one- or two-sentence summary
+// of a finished call from its transcript, and returns it trimmed. An empty transcript has an
+// empty summary and sends nothing. Errors: *ProviderError for a non-2xx answer, an answer
+// without a summary, the request's own errors, or ctx's.
+func (b *Brain) Summarize(ctx context.Context, agent dialtone.Agent, transcript []dialtone.TranscriptTurn) (string, error) {
+	if len(transcript) == 0 {
+		return "", nil
+	}
+	var lines strings.Builder
+	for i, t := range transcript {
+		if i > 0 {
+			lines.WriteByte('\n')
+		}
+		who := "Caller"
+		if t.Speaker == dialtone.SpeakerAgent {
+			who = "Agent"
+		}
+		line := strings.TrimSpace(t.Text)
+		if t.Digits != "" {
+			line = strings.TrimSpace(line + " [pressed " + t.Digits + " on the keypad]")
+		}
+		if t.Interrupted {
+			line += " [interrupted]"
+		}
+		lines.WriteString(who + ": " + line)
+	}
+	system := summaryInstruction
+	if agent.Name != "" {
+		system += " The agent is called " + agent.Name + "."
+	}
+	res, err := b.post(ctx, ChatRequest{Model: b.model, Temperature: b.temperature, Messages: []Message{
+		{Role: "system", Content: system}, {Role: "user", Content: lines.String()}}})
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var c Completion
+	if err := json.NewDecoder(io.LimitReader(res.Body, maxSummaryBody)).Decode(&c); err != nil {
+		return "", fmt.Errorf("openai: malformed completion: %w", err)
+	}
+	for _, ch := range c.Choices {
+		if ch.Index != 0 {
+			continue
+		}
+		if sum := strings.TrimSpace(ch.Message.Content); sum != "" {
+			return sum, nil
+		}
+	}
+	return "", errors.New("openai: the completion holds no summary")
 }
 
 // request is the chat request for turn: the prompt, the history, the caller's turn, and the

@@ -1,8 +1,8 @@
 package openai
 
-// The parts of the chat-completions protocol this brain uses: the request with tools, and the
+// The parts of the chat-completions protocol this brain uses: the request with tools, the
 // streamed chunks of the answer (Server-Sent Events of chat.completion.chunk objects, ending
-// with "data: [DONE]").
+// with "data: [DONE]"), and the one chat.completion object of a request not streamed.
 
 // ChatRequest is the body of POST {base_url}/chat/completions.
 type ChatRequest struct {
@@ -68,6 +68,22 @@ type ToolCallDelta struct {
 type FunctionDelta struct {
 	Name      string `json:"name,omitempty"`
 	Arguments string `json:"arguments,omitempty"`
+}
+
+// Completion is the answer to a request with "stream": false: one chat.completion object.
+type Completion struct {
+	ID      string             `json:"id"`
+	Object  string             `json:"object"` // "chat.completion"
+	Created int64              `json:"created"`
+	Model   string             `json:"model"`
+	Choices []CompletionChoice `json:"choices"`
+}
+
+// CompletionChoice is a choice of a completion; this brain asks for one.
+type CompletionChoice struct {
+	Index        int     `json:"index"`
+	Message      Message `json:"message"`
+	FinishReason string  `json:"finish_reason"`
 }
 
 // ErrorBody is the body of a failed request.
