@@ -90,7 +90,7 @@ func decodeObject(raw []byte, dst any) (body, dialtone.FieldErrors, error) {
 			return b, nil, syntaxError(err, dec, "")
 		}
 		if _, dup := b.order[name]; dup {
-			fe.Addf(name, dialtone.CodeDuplicateField, "%s appears more than once.", name)
+			fe.Addf(name, dialtone.CodeDuplicateField, "%q appears more than once.", name)
 			continue
 		}
 		b.order[name] = len(b.order)
