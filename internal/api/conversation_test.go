@@ -400,3 +400,29 @@ func TestConversationEndOfTurnSilenceIsTheAgents(t *testing.T) {
 		}
 	})
 }
+
+func TestConversationTransferAndKeys(t *testing.T) {
+	agent := `,"greeting":"Hello.","transfer_numbers":["+12125550177"],"brain":{"type":"scripted","rules":[` +
+		`{"match":"menu","say":"Choosing the menu.","action":"press_digits","digits":"1w2"},` +
+		`{"match":"human","say":"Putting you through.","action":"transfer","transfer_to":"+12125550177"}]}`
+	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
+		c := converse(t, env, agent, `{"steps":[{"say":"The menu please"},{"say":"A human please"}]}`)
+		wantEnded(t, c, dialtone.EndedTransferred)
+		wantLines(t, c, "agent: Hello.", "caller: The menu please", "agent: Choosing the menu. [keys 1w2]",
+			"caller: A human please", "agent: Putting you through.")
+		if deref(c.TransferredTo) != "+12125550177" || !slices.Equal(env.Carrier.Transfers(c.ID), []string{"+12125550177"}) {
+			t.Errorf("transferred_to %v; the carrier transferred %q", deref(c.TransferredTo), env.Carrier.Transfers(c.ID))
+		}
+		var actions []string
+		evs, _ := readEvents(t, env, c.ID, "")
+		for _, ev := range evs {
+			var ce dialtone.ConversationEvent
+			if ev.event == dialtone.EventCallAction && json.Unmarshal(ev.data.Data.Object, &ce) == nil {
+				actions = append(actions, string(ce.Action)+" "+ce.Digits+ce.TransferTo)
+			}
+		}
+		if !slices.Equal(actions, []string{"press_digits 1w2", "transfer +12125550177"}) {
+			t.Errorf("action events %q", actions)
+		}
+	})
+}
