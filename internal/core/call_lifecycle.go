@@ -11,6 +11,10 @@ import (
 	"github.com/dialtonehq/dialtone"
 )
 
+// maxDurationGrace is how long past its maximum duration a call with a conversation may run
+// before the call service ends it itself (the conversation normally ends it on time).
+const maxDurationGrace = 10 * time.Second
+
 // errStale is how a mutate of UpdateCall declines a carrier report that no longer applies
 // (the call already ended, or is already in the reported status); nothing is stored.
 var errStale = errors.New("stale carrier report")
@@ -118,6 +122,11 @@ func (s *Calls) answered(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 		return
 	}
 	if s.converse(ctx, c, leg) {
+		// The conversation keeps the maximum duration on the call's audio clock; this
+		// backstop bounds the call on the wall clock should the audio stall.
+		s.after(c.ID, time.Duration(maxDuration)*time.Second+maxDurationGrace, func(ctx context.Context) {
+			s.endQuietly(ctx, c.ID, dialtone.EndedMaxDuration)
+		})
 		return
 	}
 	s.after(c.ID, time.Duration(maxDuration)*time.Second, func(ctx context.Context) {
