@@ -29,7 +29,7 @@ func newDemoCommand() *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Watch an AI agent hold a phone call, offline, in 20 seconds",
+		Short: "Watch an AI agent hold a phone call, offline, in about 25 seconds",
 		Long: "Start a server in-process on a temporary data directory, create an agent and a sandbox\n" +
 			"number, call a simulated person and stream the live transcript with each reply's latency,\n" +
 			"then print the call's summary. Nothing leaves this machine.",
