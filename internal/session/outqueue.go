@@ -25,9 +25,16 @@ type frameTag struct {
 
 // outQueue is the agent's outbound audio of one call: frames queued by the reply goroutine,
 // taken one per tick by the shared send clock (Tick), which hands each to the carrier leg.
-// Every Send to the leg happens under mu, so sends never interleave.
+//
+// Locks: sendMu serialises the sends to the leg (a tick's, and the first frame of a reply
+// sent at once), in the order the frames leave the queue; mu guards the queue and is never
+// held while the leg is called, so the session goroutine, which the leg wakes, never waits
+// for a send to finish. sendMu is taken before mu.
 type outQueue struct {
 	leg dialtone.MediaLeg
+
+	sendMu  sync.Mutex
+	sendBuf dialtone.AudioFrame // the frame being sent, under sendMu
 
 	mu      sync.Mutex
 	frames  [outCapacity]dialtone.AudioFrame
@@ -56,18 +63,20 @@ func newOutQueue(leg dialtone.MediaLeg) *outQueue {
 }
 
 // Tick sends the next frame, or silence, to the leg. It runs on the shared send clock: it
-// never blocks and does not allocate.
+// never blocks for long (two uncontended locks) and does not allocate.
 func (q *outQueue) Tick(pacer.Tick) {
+	q.sendMu.Lock()
 	q.mu.Lock()
+	full := q.n == outCapacity
 	if q.n == 0 {
 		q.idle = true
-		q.sendLocked(&q.silence)
-		q.mu.Unlock()
-		return
+		q.takeLocked(&q.silence)
+	} else {
+		q.popLocked()
 	}
-	q.popLocked()
-	full := q.n == outCapacity-1
 	q.mu.Unlock()
+	q.leg.Send(&q.sendBuf)
+	q.sendMu.Unlock()
 	if full {
 		select {
 		case q.room <- struct{}{}:
@@ -76,9 +85,9 @@ func (q *outQueue) Tick(pacer.Tick) {
 	}
 }
 
-// popLocked sends the oldest queued frame.
+// popLocked takes the oldest queued frame into sendBuf (mu and sendMu held).
 func (q *outQueue) popLocked() {
-	q.sendLocked(&q.frames[q.head])
+	q.takeLocked(&q.frames[q.head])
 	q.played = q.tags[q.head]
 	if q.played.utterance == q.watch && q.firstOut.IsZero() {
 		q.firstOut = time.Now()
@@ -88,8 +97,9 @@ func (q *outQueue) popLocked() {
 	q.idle = false
 }
 
-func (q *outQueue) sendLocked(f *dialtone.AudioFrame) {
-	q.leg.Send(f)
+// takeLocked makes f the frame to send and logs it for the recorder.
+func (q *outQueue) takeLocked(f *dialtone.AudioFrame) {
+	q.sendBuf = *f
 	q.sent[q.sentHead%sentLogSize] = *f
 	q.sentHead++
 	q.ticks++
@@ -106,10 +116,11 @@ func (q *outQueue) push(f *dialtone.AudioFrame, tag frameTag, stop <-chan struct
 			i := (q.head + q.n) % outCapacity
 			q.frames[i], q.tags[i] = *f, tag
 			q.n++
-			if q.idle && q.n == 1 {
-				q.popLocked()
-			}
+			kick := q.idle && q.n == 1
 			q.mu.Unlock()
+			if kick {
+				q.kick()
+			}
 			return true
 		}
 		q.mu.Unlock()
@@ -119,6 +130,20 @@ func (q *outQueue) push(f *dialtone.AudioFrame, tag frameTag, stop <-chan struct
 			return false
 		}
 	}
+}
+
+// kick sends the oldest queued frame now if the line is still quiet (no tick took it since).
+func (q *outQueue) kick() {
+	q.sendMu.Lock()
+	defer q.sendMu.Unlock()
+	q.mu.Lock()
+	if !q.idle || q.n == 0 {
+		q.mu.Unlock()
+		return
+	}
+	q.popLocked()
+	q.mu.Unlock()
+	q.leg.Send(&q.sendBuf)
 }
 
 // watchUtterance starts timing when the first frame of utterance u leaves.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/media"
@@ -37,10 +38,13 @@ type Leg struct {
 	// handled each agent frame, so a test can run in exact lockstep.
 	stepped chan struct{}
 
-	mu         sync.Mutex
-	closed     bool
-	queue      []dialtone.AudioFrame // frames the person will say, from head on
-	head       int
+	mu     sync.Mutex
+	closed bool
+	queue  []dialtone.AudioFrame // frames the person will say, from head on
+	head   int
+	// queued is len(queue) - head, readable without mu: the person goroutine, woken by every
+	// Send, checks it without waiting for the Send that woke it to let go of mu.
+	queued     atomic.Int64
 	agentDrops int
 	inDrops    int
 
@@ -97,6 +101,7 @@ func (l *Leg) Send(f *dialtone.AudioFrame) bool {
 	if l.head < len(l.queue) {
 		out = l.queue[l.head]
 		l.head++
+		l.queued.Add(-1)
 		if l.head == len(l.queue) {
 			l.queue, l.head = l.queue[:0], 0
 		}
@@ -148,15 +153,12 @@ func (l *Leg) record(to *[]string, s string) {
 func (l *Leg) enqueue(frames []dialtone.AudioFrame) {
 	l.mu.Lock()
 	l.queue = append(l.queue, frames...)
+	l.queued.Add(int64(len(frames)))
 	l.mu.Unlock()
 }
 
 // drained reports whether every frame queued so far has been sent.
-func (l *Leg) drained() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.head == len(l.queue)
-}
+func (l *Leg) drained() bool { return l.queued.Load() == 0 }
 
 // close closes the leg (Inbound, and the person's stop signal) once; it reports whether
 // this call closed it.
@@ -168,6 +170,7 @@ func (l *Leg) close() bool {
 	}
 	l.closed = true
 	l.queue, l.head = nil, 0
+	l.queued.Store(0)
 	close(l.in)
 	close(l.stop)
 	return true
