@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,23 +48,39 @@ func Sign(h http.Header, key []byte, id string, ts time.Time, body []byte) {
 	h.Set(HeaderSignature, Signature(key, id, ts, body))
 }
 
-// Verify reports whether h carries a valid signature of body under key, sent within
-// tolerance of now. A header may list several space-separated signatures (during a secret's
-// rotation); one match is enough.
-func Verify(h http.Header, key []byte, body []byte, now time.Time, tolerance time.Duration) bool {
-	secs, err := strconv.ParseInt(h.Get(HeaderTimestamp), 10, 64)
+// The reasons Check refuses a message.
+var (
+	ErrMissingHeaders = errors.New("webhook: missing webhook-id, webhook-timestamp or webhook-signature header")
+	ErrTimestamp      = errors.New("webhook: timestamp outside the tolerance (a stale or replayed message, or a wrong clock)")
+	ErrSignature      = errors.New("webhook: no signature matches (wrong secret, or the body was changed)")
+)
+
+// Check returns nil when h carries a valid signature of body under key, sent within
+// tolerance of now; otherwise ErrMissingHeaders, ErrTimestamp or ErrSignature. A header may
+// list several space-separated signatures (during a secret's rotation); one match is enough.
+func Check(h http.Header, key []byte, body []byte, now time.Time, tolerance time.Duration) error {
+	id, tsText, sigs := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	if id == "" || tsText == "" || sigs == "" {
+		return ErrMissingHeaders
+	}
+	secs, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil {
-		return false
+		return ErrTimestamp
 	}
 	ts := time.Unix(secs, 0)
 	if ts.Before(now.Add(-tolerance)) || ts.After(now.Add(tolerance)) {
-		return false
+		return ErrTimestamp
 	}
-	want := Signature(key, h.Get(HeaderID), ts, body)
-	for _, sig := range strings.Fields(h.Get(HeaderSignature)) {
+	want := Signature(key, id, ts, body)
+	for _, sig := range strings.Fields(sigs) {
 		if hmac.Equal([]byte(sig), []byte(want)) {
-			return true
+			return nil
 		}
 	}
-	return false
+	return ErrSignature
+}
+
+// Verify reports whether Check accepts the message.
+func Verify(h http.Header, key []byte, body []byte, now time.Time, tolerance time.Duration) bool {
+	return Check(h, key, body, now, tolerance) == nil
 }

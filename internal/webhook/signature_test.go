@@ -54,3 +54,38 @@ func TestSignAndVerify(t *testing.T) {
 		t.Fatal("one matching signature among several refused")
 	}
 }
+
+func TestCheckSaysWhy(t *testing.T) {
+	key := webhook.Key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	now := time.Unix(1_800_000_000, 0)
+	body := []byte(`{"a":1}`)
+	signed := func() http.Header {
+		h := http.Header{}
+		webhook.Sign(h, key, "msg_1", now, body)
+		return h
+	}
+	if err := webhook.Check(signed(), key, body, now, time.Minute); err != nil {
+		t.Fatalf("valid message: %v", err)
+	}
+	noID := signed()
+	noID.Del(webhook.HeaderID)
+	badTS := signed()
+	badTS.Set(webhook.HeaderTimestamp, "soon")
+	for _, c := range []struct {
+		name string
+		h    http.Header
+		body []byte
+		now  time.Time
+		want error
+	}{
+		{"missing id", noID, body, now, webhook.ErrMissingHeaders},
+		{"unreadable timestamp", badTS, body, now, webhook.ErrTimestamp},
+		{"stale", signed(), body, now.Add(2 * time.Minute), webhook.ErrTimestamp},
+		{"from the future", signed(), body, now.Add(-2 * time.Minute), webhook.ErrTimestamp},
+		{"tampered", signed(), []byte(`{"a":2}`), now, webhook.ErrSignature},
+	} {
+		if err := webhook.Check(c.h, key, c.body, c.now, time.Minute); err != c.want {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+}
