@@ -96,6 +96,7 @@ func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 		ID: id, Object: "call", Direction: dialtone.CallInbound,
 		AgentID: n.AgentID, PhoneNumberID: n.ID, FromNumber: from, ToNumber: n.Number,
 		Carrier: n.Carrier, RingTimeoutSeconds: dialtone.DefaultRingTimeoutSeconds,
+		Variables: map[string]string{}, Metadata: map[string]string{}, Transcript: []dialtone.TranscriptTurn{},
 		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
 	c, err := s.store.InsertCall(ctx, orgID, CallCounts{Live: s.maxLive}, func(counts CallCounts) (dialtone.Call, CallEffects, error) {

@@ -154,9 +154,9 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 		ID: dialtone.NewID(dialtone.PrefixCall), Object: "call", OrganizationID: org,
 		Direction: dialtone.CallOutbound, Status: dialtone.CallQueued, AgentID: &agent.ID,
 		PhoneNumberID: from.ID, FromNumber: from.Number, ToNumber: to, Carrier: from.Carrier,
-		Instructions: params.Instructions.Value, Variables: params.Variables.Value,
-		Metadata: params.Metadata.Value, RingTimeoutSeconds: or(params.RingTimeoutSeconds, agent.RingTimeoutSeconds),
-		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
+		Instructions: params.Instructions.Value, Variables: nonNil(params.Variables.Value),
+		Metadata: nonNil(params.Metadata.Value), RingTimeoutSeconds: or(params.RingTimeoutSeconds, agent.RingTimeoutSeconds),
+		Transcript: []dialtone.TranscriptTurn{}, QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
 	c, err = s.store.InsertCall(ctx, org, CallCounts{Queued: s.maxQueued}, func(n CallCounts) (dialtone.Call, CallEffects, error) {
 		if n.Queued >= s.maxQueued {
@@ -304,6 +304,15 @@ func (s *Calls) Delete(ctx context.Context, p dialtone.Principal, id string) err
 	}
 	s.removeRecording(c.Recording)
 	return nil
+}
+
+// nonNil returns m, or an empty map for nil: a new call's maps are {} in its JSON from the
+// first event on, as in every later one.
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // callEvent is the event row recording that c entered its current status at t.

@@ -325,7 +325,8 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 		}
 		s.addTurn(t, lat)
 	}
-	if lat != nil {
+	if lat != nil && lat.Turn >= 0 {
+		// A reply the caller cut off before hearing a word left no turn: no latency either.
 		s.latencies = append(s.latencies, *lat)
 	}
 	if cut {
