@@ -132,7 +132,7 @@ func TestCapHoldsAcrossProcesses(t *testing.T) {
 	url := sqltest.PostgresURL(t)
 	bin := buildBinary(t)
 	flags := []string{"--database-url", url, "--secret-key", testSecretKey, "--max-concurrent-calls", "10", "--sandbox-time-scale", "0.02",
-		"--rate-limit-writes-per-minute", "10000"}
+		"--rate-limit-writes-per-minute", "10000", "--recordings-dir", t.TempDir()}
 	a := startProcess(t, bin, flags...)
 	b := startProcess(t, bin, flags...)
 	if a.cred == "" || b.cred != "" {

@@ -53,7 +53,7 @@ const testSecretKey = "dGVzdC1zZWNyZXQta2V5LWZvci1kaWFsdG9uZS10ZXM="
 func storageFlags(t *testing.T) map[string][]string {
 	return map[string][]string{
 		"sqlite":   {"--data-dir", t.TempDir()},
-		"postgres": {"--database-url", sqltest.PostgresURL(t)},
+		"postgres": {"--database-url", sqltest.PostgresURL(t), "--data-dir", t.TempDir()}, // recordings go there
 	}
 }
 
