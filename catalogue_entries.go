@@ -43,6 +43,7 @@ const (
 	CodePhoneNumberNotFound  Code = "phone_number_not_found"
 	CodeOrganizationNotFound Code = "organization_not_found"
 	CodeCallNotFound         Code = "call_not_found"
+	CodeEventNotFound        Code = "event_not_found"
 	CodeRecordingNotFound    Code = "recording_not_found"
 
 	// Calls.
@@ -63,6 +64,11 @@ const (
 	CodeNumberAlreadyAssigned Code = "number_already_assigned"
 	CodeNumberLimitReached    Code = "number_limit_reached"
 	CodeNoNumbersAvailable    Code = "no_numbers_available"
+
+	// Webhooks.
+	CodeWebhookURLNotAllowed    Code = "webhook_url_not_allowed"
+	CodeWebhookEndpointNotFound Code = "webhook_endpoint_not_found"
+	CodeWebhookEndpointLimit    Code = "webhook_endpoint_limit"
 
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
@@ -163,6 +169,18 @@ var catalogue = []CatalogEntry{
 		Doc: "`country` takes an ISO 3166-1 alpha-2 code in capitals, such as `US`, `GB` or `DE`. " +
 			"Names (`United States`) and three-letter codes (`USA`) are not accepted."},
 
+	{Code: CodeWebhookURLNotAllowed, Type: TypeInvalidRequest, Status: 400,
+		Message: "Dialtone may not send webhooks to this URL.",
+		Doc: "A webhook endpoint's `url` must be an absolute `https://` URL whose host resolves only to " +
+			"public addresses, so that webhooks cannot be aimed at the server's own network. " +
+			"`details.reason` says which rule refused it: `scheme` (plain `http://`, refused unless the " +
+			"operator started the server with `--allow-http-webhooks`, or another scheme), " +
+			"`private_address` (the host is, or resolves to, a loopback, private, link-local — such as " +
+			"the cloud metadata address 169.254.169.254 — carrier-grade NAT, multicast or other " +
+			"non-public address, named in the message and in `details.address`; allowed only with " +
+			"`--allow-private-webhooks`) or `unresolvable` (the host name has no DNS address). The " +
+			"same check runs again before every delivery."},
+
 	// authentication_error
 	{Code: CodeMissingAPIKey, Type: TypeAuthentication, Status: 401,
 		Message: "No API key was sent. Send Authorization: Bearer <key_id>:<key_secret>.",
@@ -235,6 +253,13 @@ var catalogue = []CatalogEntry{
 			"(their billing records stay in the ledger), and another organization's calls are " +
 			"indistinguishable from missing ones.",
 		Equivalents: []string{"N: call_not_found"}},
+	{Code: CodeEventNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such event.",
+		Doc: "No event with this id exists in your organization. Events are kept for a limited " +
+			"number of days (30 unless the operator set --event-retention-days) and then deleted, " +
+			"so an old id can stop resolving; another organization's events are indistinguishable " +
+			"from missing ones.",
+	},
 	{Code: CodeRecordingNotFound, Type: TypeNotFound, Status: 404,
 		Message: "This call has no recording.",
 		Doc: "The call exists but has no recording to download: it was never answered, it is still " +
@@ -246,6 +271,12 @@ var catalogue = []CatalogEntry{
 		Doc: "No organization with this id exists. Operator endpoints such as " +
 			"`POST /v1/organizations/{id}/credits` name an organization by its `org_` id, as returned " +
 			"when it was created."},
+
+	{Code: CodeWebhookEndpointNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such webhook endpoint.",
+		Doc: "No webhook endpoint with this id exists in your organization: it was deleted, or the id " +
+			"is mistyped. Another organization's endpoints are indistinguishable from missing ones. " +
+			"`GET /v1/webhook-endpoints` lists yours."},
 
 	// conflict
 	{Code: CodeIdempotencyKeyReused, Type: TypeConflict, Status: 409,
@@ -274,6 +305,11 @@ var catalogue = []CatalogEntry{
 			"changed it with `--max-numbers-per-org`). Release a number you no longer use, or ask " +
 			"the operator to raise the limit. `details.limit` states it.",
 		Equivalents: []string{"A: VALIDATION_ERROR_NUMBER_LIMIT"}},
+	{Code: CodeWebhookEndpointLimit, Type: TypeConflict, Status: 409,
+		Message: "Your organization has as many webhook endpoints as it may.",
+		Doc: "Each organization may have at most 20 webhook endpoints. Delete one you no longer use " +
+			"(`DELETE /v1/webhook-endpoints/{id}`), or subscribe an existing endpoint to more event " +
+			"types with `PATCH`. `details.limit` states the limit."},
 	{Code: CodeNoNumbersAvailable, Type: TypeConflict, Status: 409,
 		Message: "The carrier has no number available for this request.",
 		Doc: "No number matches the country and area code asked for. Try another area code, or none. " +

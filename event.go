@@ -1,6 +1,7 @@
 package dialtone
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -46,4 +47,40 @@ type Event struct {
 // EventData wraps the object of an event.
 type EventData struct {
 	Object json.RawMessage `json:"object"`
+}
+
+// Event types of phone numbers.
+const (
+	EventPhoneNumberProvisioned = "phone_number.provisioned" // a number was provisioned or imported
+	EventPhoneNumberReleased    = "phone_number.released"    // a number was released to its carrier
+)
+
+// DefaultEventRetentionDays is how many days events are kept unless the operator sets
+// --event-retention-days (1 to 3650).
+const DefaultEventRetentionDays = 30
+
+// EventTypes returns every event type, in the order the API documents them.
+func EventTypes() []string {
+	return []string{
+		EventCallQueued, EventCallDialing, EventCallRinging, EventCallStarted, EventCallEnded,
+		EventCallTranscriptTurn, EventCallDTMF, EventCallAction,
+		EventPhoneNumberProvisioned, EventPhoneNumberReleased,
+	}
+}
+
+// EventFilter narrows an event list; zero fields match everything.
+type EventFilter struct {
+	Type string // one of EventTypes
+}
+
+// EventService reads an organization's events. Events are kept for a configured number of
+// days (DefaultEventRetentionDays unless the operator changes it), then deleted.
+type EventService interface {
+	// Get returns one event of p's organization (read role): event_not_found for an id that
+	// is unknown, expired or of another organization.
+	Get(ctx context.Context, p Principal, id string) (Event, error)
+	// List returns a page of p's organization's events matching f, newest first (read
+	// role): a validation error (invalid_value, param type) when f.Type is not one of
+	// EventTypes, invalid_cursor when a cursor names no event of the organization.
+	List(ctx context.Context, p Principal, f EventFilter, lp ListParams) (List[Event], error)
 }

@@ -23,12 +23,15 @@ type Client struct {
 	Agents          *AgentsService
 	Billing         *BillingService
 	Calls           *CallsService
+	Events          *EventsService
 	Keys            *KeysService
 	PhoneNumbers    *PhoneNumbersService
 	Organizations   *OrganizationsService
 	Sandbox         *SandboxService
 	TelephonyConfig *TelephonyConfigService
 	Voices          *VoicesService
+
+	WebhookEndpoints *WebhookEndpointsService
 
 	baseURL     string
 	credential  string
@@ -116,11 +119,13 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	c.Agents = &AgentsService{c: c}
 	c.Billing = &BillingService{c: c}
 	c.Calls = &CallsService{c: c}
+	c.Events = &EventsService{c: c}
 	c.Keys = &KeysService{c: c}
 	c.PhoneNumbers = &PhoneNumbersService{c: c}
 	c.Organizations = &OrganizationsService{c: c}
 	c.Sandbox = &SandboxService{c: c}
 	c.TelephonyConfig = &TelephonyConfigService{c: c}
 	c.Voices = &VoicesService{c: c}
+	c.WebhookEndpoints = &WebhookEndpointsService{c: c}
 	return c
 }

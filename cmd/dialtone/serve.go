@@ -135,6 +135,8 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
+		Webhooks:         core.WebhookOptions{AllowHTTP: cfg.AllowHTTPWebhooks, AllowPrivate: cfg.AllowPrivateWebhooks},
+		EventRetention:   time.Duration(cfg.EventRetentionDays) * 24 * time.Hour,
 		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
 			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros},
 		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
@@ -168,6 +170,7 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	go periodically(jobs, time.Hour, log, "swept expired idempotency records", s.svc.Idempotency.Sweep)
+	go periodically(jobs, time.Hour, log, "deleted events past their retention", s.svc.Events.Sweep)
 	go periodically(jobs, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
 		n, err := s.svc.PhoneNumbers.ChargeRentals(ctx)
 		return int64(n), err

@@ -98,6 +98,9 @@ func TestEveryErrorCode(t *testing.T) {
 		{"bad destination country", "PUT", "/v1/telephony-config", env.Admin, `{"allowed_countries":["US","XX"]}`, nil, dialtone.CodeInvalidCountry, "allowed_countries[1]"},
 		{"read key sets destinations", "PUT", "/v1/telephony-config", readKey, `{}`, nil, dialtone.CodeInsufficientPermissions, ""},
 		{"no such number", "GET", "/v1/phone-numbers/num_nope", env.Admin, "", nil, dialtone.CodePhoneNumberNotFound, ""},
+		{"no such event", "GET", "/v1/events/evt_nope", env.Admin, "", nil, dialtone.CodeEventNotFound, ""},
+		{"no such webhook endpoint", "GET", "/v1/webhook-endpoints/we_nope", env.Admin, "", nil, dialtone.CodeWebhookEndpointNotFound, ""},
+		{"webhook to the metadata address", "POST", "/v1/webhook-endpoints", env.Admin, `{"url":"https://169.254.169.254/latest","events":["*"]}`, nil, dialtone.CodeWebhookURLNotAllowed, "url"},
 		{"no numbers in area", "POST", "/v1/phone-numbers", env.Admin, `{"area_code":"999"}`, nil, dialtone.CodeNoNumbersAvailable, ""},
 		{"unfunded prepaid number", "POST", "/v1/phone-numbers", unfunded, `{}`, nil, dialtone.CodeInsufficientBalance, ""},
 		{"credit unknown organization", "POST", "/v1/organizations/org_nope/credits", operator, `{"amount_micros":1000000}`, nil, dialtone.CodeOrganizationNotFound, ""},
@@ -166,6 +169,16 @@ func TestEveryErrorCode(t *testing.T) {
 		mustStatus(t, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), 201)
 		wantError(t, env, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), dialtone.CodeNumberLimitReached, "")
 		covered[dialtone.CodeNumberLimitReached] = true
+	})
+
+	t.Run("webhook endpoint limit", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{WritesPerMinute: 1000})
+		body := `{"url":"https://hooks.example.com/dialtone","events":["*"]}`
+		for range dialtone.MaxWebhookEndpointsPerOrg {
+			mustStatus(t, call(t, env, "POST", "/v1/webhook-endpoints", env.Admin, body), 201)
+		}
+		wantError(t, env, call(t, env, "POST", "/v1/webhook-endpoints", env.Admin, body), dialtone.CodeWebhookEndpointLimit, "")
+		covered[dialtone.CodeWebhookEndpointLimit] = true
 	})
 
 	t.Run("database gone", func(t *testing.T) {

@@ -79,6 +79,8 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/calls/{id}/recording", Operation: "getCallRecording", Summary: "Download a call's recording (WAV, caller left, agent right)", Tag: "Calls", Role: read, Binary: "audio/wav"}, s.getCallRecording),
 		r(Route{Method: "DELETE", Path: "/v1/calls/{id}", Operation: "deleteCall", Summary: "Erase an ended call's content (its billing record stays)", Tag: "Calls", Role: write, Response: dialtone.Deleted{}}, s.deleteCall),
 		r(Route{Method: "POST", Path: "/v1/sandbox/calls", Operation: "createSandboxCall", Summary: "Make a simulated person call one of your sandbox numbers", Tag: "Sandbox", Role: write, Request: dialtone.SandboxCallParams{}, Response: dialtone.Call{}, Status: 201}, s.createSandboxCall),
+		r(Route{Method: "GET", Path: "/v1/events", Operation: "listEvents", Summary: "List events (kept 30 days unless the operator changes it)", Tag: "Events", Role: read, Query: append(listQuery, "type"), Response: dialtone.List[dialtone.Event]{}}, s.listEvents),
+		r(Route{Method: "GET", Path: "/v1/events/{id}", Operation: "getEvent", Summary: "Retrieve an event", Tag: "Events", Role: read, Response: dialtone.Event{}}, s.getEvent),
 		r(Route{Method: "GET", Path: "/v1/usage", Operation: "getUsage", Summary: "Calls, minutes and cost over a period, by day or by agent", Tag: "Billing", Role: read, Query: []string{"from", "to", "group_by"}, Response: dialtone.Usage{}}, s.getUsage),
 
 		r(Route{Method: "GET", Path: "/v1/telephony-config", Operation: "getTelephonyConfig", Summary: "The destinations calls may reach", Tag: "Destinations", Role: read, Response: dialtone.TelephonyConfig{}}, s.getTelephonyConfig),
@@ -89,5 +91,12 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/agents/{id}", Operation: "getAgent", Summary: "Retrieve an agent", Tag: "Agents", Role: read, Response: dialtone.Agent{}}, s.getAgent),
 		r(Route{Method: "PATCH", Path: "/v1/agents/{id}", Operation: "updateAgent", Summary: "Update an agent (only the fields sent change; null resets)", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}}, s.updateAgent),
 		r(Route{Method: "DELETE", Path: "/v1/agents/{id}", Operation: "deleteAgent", Summary: "Delete an agent (its history is kept)", Tag: "Agents", Role: write, Response: dialtone.Deleted{}}, s.deleteAgent),
+
+		r(Route{Method: "GET", Path: "/v1/webhook-endpoints", Operation: "listWebhookEndpoints", Summary: "List webhook endpoints", Tag: "Webhook endpoints", Role: read, Query: listQuery, Response: dialtone.List[dialtone.WebhookEndpoint]{}}, s.listWebhookEndpoints),
+		r(Route{Method: "POST", Path: "/v1/webhook-endpoints", Operation: "createWebhookEndpoint", Summary: "Create a webhook endpoint (its signing secret is shown once)", Tag: "Webhook endpoints", Role: write, Secret: true, Request: dialtone.WebhookEndpointCreateParams{}, Response: dialtone.WebhookEndpoint{}, Status: 201}, s.createWebhookEndpoint),
+		r(Route{Method: "GET", Path: "/v1/webhook-endpoints/{id}", Operation: "getWebhookEndpoint", Summary: "Retrieve a webhook endpoint", Tag: "Webhook endpoints", Role: read, Response: dialtone.WebhookEndpoint{}}, s.getWebhookEndpoint),
+		r(Route{Method: "PATCH", Path: "/v1/webhook-endpoints/{id}", Operation: "updateWebhookEndpoint", Summary: "Change a webhook endpoint's URL, events, description, or enable or disable it", Tag: "Webhook endpoints", Role: write, Request: dialtone.WebhookEndpointUpdateParams{}, Response: dialtone.WebhookEndpoint{}}, s.updateWebhookEndpoint),
+		r(Route{Method: "DELETE", Path: "/v1/webhook-endpoints/{id}", Operation: "deleteWebhookEndpoint", Summary: "Delete a webhook endpoint", Tag: "Webhook endpoints", Role: write, Response: dialtone.Deleted{}}, s.deleteWebhookEndpoint),
+		r(Route{Method: "POST", Path: "/v1/webhook-endpoints/{id}/rotate-secret", Operation: "rotateWebhookEndpointSecret", Summary: "Replace a webhook endpoint's signing secret (the old one signs too for 24 h)", Tag: "Webhook endpoints", Role: write, Secret: true, Request: struct{}{}, Response: dialtone.WebhookEndpoint{}}, s.rotateWebhookEndpointSecret),
 	}
 }

@@ -5,8 +5,11 @@ package apitest
 import (
 	"cmp"
 	"context"
+	"net"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +56,26 @@ type Options struct {
 	// Engine replaces the conversation engine's configuration (Pacer and RecordingsDir are
 	// filled in when unset).
 	Engine session.Config
+	// Webhooks configure webhook endpoints; a nil Resolver means Resolver{} (no real DNS).
+	Webhooks core.WebhookOptions
+}
+
+// Resolver is a fake DNS for webhook endpoint hosts, so that tests never query real DNS: a
+// name it lists resolves to its addresses, "localhost" to 127.0.0.1 and ::1, a name ending in
+// ".invalid" to nothing, and any other name to 93.184.216.34, a public address.
+type Resolver map[string][]netip.Addr
+
+// LookupNetIP implements netguard.Resolver.
+func (r Resolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	switch addrs, ok := r[host]; {
+	case ok:
+		return addrs, nil
+	case host == "localhost":
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}, nil
+	case strings.HasSuffix(host, ".invalid"):
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
 }
 
 // Start runs the server over a fresh database of dialect ("sqlite" or "postgres"); it stops
@@ -67,12 +90,16 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	}
 	engine := startEngine(t, opts)
 	sb := &carrier.Carrier{TimeScale: opts.TimeScale}
+	if opts.Webhooks.Resolver == nil {
+		opts.Webhooks.Resolver = Resolver{}
+	}
 	svc := core.New(st, voices, core.Options{
 		Secrets:          box,
 		IdempotencyWait:  opts.IdempotencyWait,
 		Carriers:         []dialtone.Carrier{sb},
 		MaxNumbersPerOrg: opts.MaxNumbersPerOrg,
 		Prices:           opts.Prices,
+		Webhooks:         opts.Webhooks,
 		Calls: core.CallOptions{MaxConcurrent: opts.MaxConcurrentCalls, MaxQueued: opts.MaxQueuedCalls,
 			TimeScale: opts.TimeScale, Conversations: engine, RecordingPath: engine.RecordingPath},
 	})

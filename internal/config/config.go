@@ -47,6 +47,15 @@ type Config struct {
 	// RecordingsDir is where call recordings are written; empty means <DataDir>/recordings;
 	// DIALTONE_RECORDINGS_DIR.
 	RecordingsDir string
+	// EventRetentionDays is how many days events are kept before they are deleted;
+	// DIALTONE_EVENT_RETENTION_DAYS.
+	EventRetentionDays int
+	// AllowHTTPWebhooks accepts plain http:// webhook endpoint URLs;
+	// DIALTONE_ALLOW_HTTP_WEBHOOKS.
+	AllowHTTPWebhooks bool
+	// AllowPrivateWebhooks accepts webhook endpoints on loopback, private, link-local and other
+	// non-public addresses; DIALTONE_ALLOW_PRIVATE_WEBHOOKS.
+	AllowPrivateWebhooks bool
 }
 
 // Setting documents one configuration option; Settings lists them for help and docs.
@@ -71,8 +80,11 @@ func Settings() []Setting {
 		{"price-inbound-minute-micros", "DIALTONE_PRICE_INBOUND_MINUTE_MICROS", "8500", "price of one minute of inbound call in micro-dollars (8500 = $0.0085), billed per second from answer"},
 		{"max-concurrent-calls", "DIALTONE_MAX_CONCURRENT_CALLS", "10", "live calls (inbound and outbound) each organization may have at once, across every server sharing the database"},
 		{"max-queued-calls", "DIALTONE_MAX_QUEUED_CALLS", "1000", "outbound calls each organization may have waiting for a free line"},
+		{"event-retention-days", "DIALTONE_EVENT_RETENTION_DAYS", "30", "days events are kept (GET /v1/events) before an hourly job deletes them, 1 to 3650"},
 		{"sandbox-time-scale", "DIALTONE_SANDBOX_TIME_SCALE", "1", "multiplies every delay of simulated sandbox calls, call timers and the 20 ms media clock (0.1 runs them ten times faster); for tests and demos"},
 		{"recordings-dir", "DIALTONE_RECORDINGS_DIR", "", "directory for call recordings (WAV); empty means <data-dir>/recordings. Servers sharing a database should share it"},
+		{"allow-http-webhooks", "DIALTONE_ALLOW_HTTP_WEBHOOKS", "false", "accept plain http:// webhook endpoint URLs (otherwise https:// only); for development"},
+		{"allow-private-webhooks", "DIALTONE_ALLOW_PRIVATE_WEBHOOKS", "false", "accept webhook endpoints on loopback, private, link-local (cloud metadata) and other non-public addresses; for development and private networks"},
 	}
 }
 
@@ -115,12 +127,18 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.IntVar(&c.MaxConcurrentCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "max-queued-calls":
 			fs.IntVar(&c.MaxQueuedCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
+		case "event-retention-days":
+			fs.IntVar(&c.EventRetentionDays, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "sandbox-time-scale":
 			fs.Float64Var(&c.SandboxTimeScale, s.Flag, envFloat(s.Env, s.Default), usage(s))
 		case "recordings-dir":
 			fs.StringVar(&c.RecordingsDir, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "log-format":
 			fs.StringVar(&c.LogFormat, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "allow-http-webhooks":
+			fs.BoolVar(&c.AllowHTTPWebhooks, s.Flag, envBool(s.Env, s.Default), usage(s))
+		case "allow-private-webhooks":
+			fs.BoolVar(&c.AllowPrivateWebhooks, s.Flag, envBool(s.Env, s.Default), usage(s))
 		}
 	}
 }
@@ -151,6 +169,13 @@ func envFloat(name, def string) float64 {
 		return -1
 	}
 	return f
+}
+
+// envBool returns the environment variable as a bool (1, t, true, 0, f, false…); a value
+// that is not one is false here, and Validate reports it.
+func envBool(name, def string) bool {
+	b, _ := strconv.ParseBool(envOr(name, def))
+	return b
 }
 
 // ValidateStorage checks the database settings.
@@ -185,6 +210,9 @@ func (c *Config) Validate() error {
 	if c.MaxNumbersPerOrg < 1 {
 		return fmt.Errorf("--max-numbers-per-org must be a positive integer")
 	}
+	if c.EventRetentionDays < 1 || c.EventRetentionDays > 3650 {
+		return fmt.Errorf("--event-retention-days must be an integer from 1 to 3650")
+	}
 	for _, v := range []struct {
 		flag string
 		n    int64
@@ -204,6 +232,13 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	for _, env := range []string{"DIALTONE_ALLOW_HTTP_WEBHOOKS", "DIALTONE_ALLOW_PRIVATE_WEBHOOKS"} {
+		if v, ok := os.LookupEnv(env); ok {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%s must be true or false, not %q", env, v)
+			}
+		}
 	}
 	if c.SecretKey == "" && c.DatabaseURL != "" {
 		return fmt.Errorf("--secret-key (or DIALTONE_SECRET_KEY) is required with --database-url: every server sharing the database must seal secrets with the same key; generate one with `openssl rand -base64 32`")

@@ -19,7 +19,7 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 	if c.Addr != "127.0.0.1:1234" || c.WritesPerMinute != 7 || c.ReadsPerMinute != 600 || c.DataDir != "./dialtone-data" || c.DatabaseURL != "" ||
 		c.PriceNumberMonthlyMicros != 1_150_000 || c.PriceOutboundMinuteMicros != 14_000 ||
 		c.PriceInboundMinuteMicros != 8_500 || c.MaxConcurrentCalls != 10 || c.MaxQueuedCalls != 1000 ||
-		c.SandboxTimeScale != 1 {
+		c.SandboxTimeScale != 1 || c.EventRetentionDays != 30 {
 		t.Fatalf("%+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -29,7 +29,7 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 
 func TestValidateNamesTheBadSetting(t *testing.T) {
 	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1,
-		PriceOutboundMinuteMicros: 1, PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1}
+		PriceOutboundMinuteMicros: 1, PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
 	for flag, mutate := range map[string]func(*Config){
 		"--addr":                         func(c *Config) { c.Addr = "8080" },
 		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
@@ -44,6 +44,7 @@ func TestValidateNamesTheBadSetting(t *testing.T) {
 		"--price-inbound-minute-micros":  func(c *Config) { c.PriceInboundMinuteMicros = -5 },
 		"--max-concurrent-calls":         func(c *Config) { c.MaxConcurrentCalls = 0 },
 		"--max-queued-calls":             func(c *Config) { c.MaxQueuedCalls = 0 },
+		"--event-retention-days":         func(c *Config) { c.EventRetentionDays = 3651 },
 		"--sandbox-time-scale":           func(c *Config) { c.SandboxTimeScale = 2 },
 		"--secret-key":                   func(c *Config) { c.SecretKey = "c2hvcnQ=" },
 	} {
@@ -83,7 +84,7 @@ func TestPriceFromEnv(t *testing.T) {
 func TestPostgreSQLNeedsASharedSecretKey(t *testing.T) {
 	c := Config{Addr: "127.0.0.1:8080", DatabaseURL: "postgres://db/dialtone", ReadsPerMinute: 1, WritesPerMinute: 1,
 		LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1, PriceOutboundMinuteMicros: 1,
-		PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1}
+		PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--secret-key") {
 		t.Fatalf("PostgreSQL without a secret key: %v", err)
 	}

@@ -72,9 +72,10 @@ func (s *PhoneNumbers) ValidateUpdate(params dialtone.PhoneNumberUpdateParams) d
 
 // Create provisions a number from a carrier for p's organization (write role), optionally
 // attached to an agent, and charges its first month to the organization's ledger in the same
-// transaction. It returns a validation error, agent_not_found (param agent_id),
-// no_numbers_available, number_limit_reached, or insufficient_balance when the organization
-// is prepaid and its balance is under dialtone.MinBalanceToProvisionMicros.
+// transaction, with its phone_number.provisioned event. It returns a validation error,
+// agent_not_found (param agent_id), no_numbers_available, number_limit_reached, or
+// insufficient_balance when the organization is prepaid and its balance is under
+// dialtone.MinBalanceToProvisionMicros.
 func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params dialtone.PhoneNumberCreateParams) (dialtone.PhoneNumber, error) {
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return dialtone.PhoneNumber{}, err
@@ -120,7 +121,8 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 			},
 			MinBalanceMicros: dialtone.MinBalanceToProvisionMicros,
 		}
-		err = s.store.InsertPhoneNumber(ctx, p.OrganizationID, n, s.limit, charge)
+		provisioned := newEvent(dialtone.EventPhoneNumberProvisioned, n.ID, n, now)
+		err = s.store.InsertPhoneNumber(ctx, p.OrganizationID, n, s.limit, charge, provisioned)
 		if err == nil {
 			return n, nil
 		}
@@ -221,13 +223,17 @@ func (s *PhoneNumbers) Update(ctx context.Context, p dialtone.Principal, id stri
 	return n, storeError(err, dialtone.CodePhoneNumberNotFound)
 }
 
-// Delete releases a number back to its carrier (write role); its calls and messages stay.
+// Delete releases a number back to its carrier (write role) and stores its
+// phone_number.released event in the same transaction; its calls and messages stay.
 // It returns phone_number_not_found.
 func (s *PhoneNumbers) Delete(ctx context.Context, p dialtone.Principal, id string) error {
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return err
 	}
-	n, err := s.store.ReleasePhoneNumber(ctx, p.OrganizationID, id, s.now())
+	now := s.now()
+	n, err := s.store.ReleasePhoneNumber(ctx, p.OrganizationID, id, now, func(n dialtone.PhoneNumber) dialtone.Event {
+		return newEvent(dialtone.EventPhoneNumberReleased, n.ID, n, now)
+	})
 	if err != nil {
 		return storeError(err, dialtone.CodePhoneNumberNotFound)
 	}

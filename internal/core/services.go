@@ -18,6 +18,8 @@ type Services struct {
 	TelephonyConfigs *TelephonyConfigs
 	Billing          *Billing
 	Calls            *Calls
+	WebhookEndpoints *WebhookEndpoints
+	Events           *Events
 	Usage            *Usage
 	Idempotency      *Idempotency
 	Health           *Health
@@ -46,6 +48,11 @@ type Options struct {
 	// Prices are what billable events cost; a zero price means its default
 	// (dialtone.DefaultPrices).
 	Prices dialtone.Prices
+	// Webhooks configure the webhook endpoint service: which URLs endpoints may have.
+	Webhooks WebhookOptions
+	// EventRetention is how long events are kept before Events.Sweep deletes them; default
+	// dialtone.DefaultEventRetentionDays days.
+	EventRetention time.Duration
 }
 
 // New wires the services to store and to the voices the speech providers offer.
@@ -75,6 +82,8 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},
 		Calls:            calls,
+		WebhookEndpoints: newWebhookEndpoints(store, opt.Secrets, opt.Webhooks, clock),
+		Events:           &Events{store: store, retention: cmp.Or(opt.EventRetention, dialtone.DefaultEventRetentionDays*24*time.Hour), now: clock},
 		Usage:            &Usage{store: store, now: clock},
 		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),
 		Health:           &Health{store: store},

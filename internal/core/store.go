@@ -121,12 +121,29 @@ type Store interface {
 	// numbers in the same transaction; ErrNotFound.
 	DeleteAgent(ctx context.Context, orgID, id string, t time.Time) error
 
+	// InsertWebhookEndpoint stores a new endpoint of orgID, unless the organization already
+	// has limit endpoints (ErrLimit); the count and the insert are one transaction that
+	// excludes every other InsertWebhookEndpoint of the organization. An AgentID must name a
+	// live agent of orgID.
+	InsertWebhookEndpoint(ctx context.Context, orgID string, e WebhookEndpointRecord, limit int) error
+	// GetWebhookEndpoint returns an endpoint of orgID that is not deleted, or ErrNotFound.
+	GetWebhookEndpoint(ctx context.Context, orgID, id string) (WebhookEndpointRecord, error)
+	// ListWebhookEndpoints returns a page of orgID's endpoints, newest first, and whether more
+	// follow; ErrBadCursor for an unknown cursor.
+	ListWebhookEndpoints(ctx context.Context, orgID string, lp dialtone.ListParams) ([]dialtone.WebhookEndpoint, bool, error)
+	// UpdateWebhookEndpoint loads an endpoint, lets mutate change it and stores the result in
+	// one transaction, like UpdateAgent; every field but ID, AgentID and CreatedAt is stored.
+	// ErrNotFound.
+	UpdateWebhookEndpoint(ctx context.Context, orgID, id string, mutate func(*WebhookEndpointRecord) error) (WebhookEndpointRecord, error)
+	// DeleteWebhookEndpoint marks an endpoint deleted at t; ErrNotFound.
+	DeleteWebhookEndpoint(ctx context.Context, orgID, id string, t time.Time) error
+
 	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
 	// ledger, unless the organization already holds limit live numbers (ErrLimit), another
 	// live number has the same E.164 number (ErrTaken), or the organization is prepaid and its
 	// balance is below charge.MinBalanceMicros (ErrInsufficientBalance). The checks, the
-	// number and the charge are one transaction.
-	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *Charge) error
+	// number, the charge and events (phone_number.provisioned) are one transaction.
+	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *Charge, events ...dialtone.Event) error
 	// GetPhoneNumber returns a live (not released) number of orgID, or ErrNotFound.
 	GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error)
 	// GetPhoneNumberByNumber returns orgID's live number whose E.164 number is number, or
@@ -139,8 +156,9 @@ type Store interface {
 	// transaction, like UpdateAgent. ErrNotFound.
 	UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate func(*dialtone.PhoneNumber) error) (dialtone.PhoneNumber, error)
 	// ReleasePhoneNumber marks a live number released at t (its row stays, detached from its
-	// agent) and returns it; ErrNotFound.
-	ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error)
+	// agent) and returns it; ErrNotFound. When event is not nil, the event it returns for the
+	// number as released (phone_number.released) is stored in the same transaction.
+	ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time, event func(dialtone.PhoneNumber) dialtone.Event) (dialtone.PhoneNumber, error)
 
 	// ChargeRentals charges every live number whose rental is paid through now or earlier for
 	// its next period: in one transaction per charge it moves the number's PaidThrough from p to
@@ -218,6 +236,14 @@ type Store interface {
 	InsertEvents(ctx context.Context, orgID string, events []dialtone.Event) error
 	// ListObjectEvents returns orgID's events about object objectID, oldest first.
 	ListObjectEvents(ctx context.Context, orgID, objectID string) ([]dialtone.Event, error)
+	// GetEvent returns orgID's event id, or ErrNotFound.
+	GetEvent(ctx context.Context, orgID, id string) (dialtone.Event, error)
+	// ListEvents returns a page of orgID's events matching f, newest first, and whether more
+	// follow; ErrBadCursor for an unknown cursor.
+	ListEvents(ctx context.Context, orgID string, f dialtone.EventFilter, lp dialtone.ListParams) ([]dialtone.Event, bool, error)
+	// DeleteEventsBefore deletes at most limit events (of every organization) created before
+	// t, oldest first, and returns how many it deleted.
+	DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int64, error)
 
 	// BeginIdempotent claims (orgID, key) for a new request: when no record exists, or the
 	// existing one was created before expiredBefore, it stores rec (in flight) and returns it

@@ -140,23 +140,8 @@ func (s *Store) ListAgents(ctx context.Context, orgID string, f dialtone.AgentFi
 // included (the store does not set it). mutate runs inside the transaction: it must be quick
 // and must not call the Store, which on SQLite would wait for the writer connection forever.
 func (s *Store) UpdateAgent(ctx context.Context, orgID, id string, mutate func(*dialtone.Agent) error) (dialtone.Agent, error) {
-	var updated dialtone.Agent
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := scanAgent(tx.QueryRowContext(ctx, agentGet+s.dialect.lockRow(), id, orgID))
-		if err != nil {
-			return err
-		}
-		if err := mutate(&a); err != nil {
-			return callerError{err}
-		}
-		values, err := agentValues(a)
-		if err != nil {
-			return err
-		}
-		updated, err = scanAgent(tx.QueryRowContext(ctx, agentUpdate, append(values, id, orgID)...))
-		return err
-	})
-	return updateResult(updated, err, "update agent")
+	return updateRow(ctx, s, rowUpdate[dialtone.Agent]{what: "update agent", get: agentGet, update: agentUpdate,
+		scan: scanAgent, values: agentValues}, orgID, id, mutate)
 }
 
 // DeleteAgent marks orgID's live agent id deleted at t and detaches its phone numbers (their

@@ -102,7 +102,7 @@ var errNoOrganization = errors.New("no such organization")
 // core.ErrInsufficientBalance with nothing stored. The organization row lock (PostgreSQL) or
 // the single writer (SQLite) serialises this with every other InsertPhoneNumber of the
 // organization, so two provisionings cannot both pass the check on one balance.
-func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *core.Charge) error {
+func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *core.Charge, events ...dialtone.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org string
 		var mode dialtone.BillingMode
@@ -153,10 +153,11 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 			dbTime(n.PaidThrough), dbTime(n.CreatedAt), dbTime(n.UpdatedAt)); err != nil {
 			return err
 		}
+		fx := core.CallEffects{Events: events}
 		if charge != nil {
-			return insertLedgerEntry(ctx, tx, orgID, charge.Entry)
+			fx.Charge = &charge.Entry
 		}
-		return nil
+		return storeEffects(ctx, tx, orgID, fx)
 	})
 	switch {
 	case err == nil:
@@ -275,12 +276,20 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate 
 // the Store returns it again. It returns the number as the release stored it: every field as
 // it was just before the release, except AgentID, which is nil, and UpdatedAt, which is t (in
 // UTC, to the microsecond). The single UPDATE is atomic on both engines.
-func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time) (dialtone.PhoneNumber, error) {
-	n, err := scanPhoneNumber(s.writer.QueryRowContext(ctx,
-		`UPDATE phone_numbers SET released_at = $1, agent_id = NULL, updated_at = $1
-		 WHERE id = $2 AND organization_id = $3 AND released_at IS NULL
-		 RETURNING `+phoneNumberColumns,
-		dbTime(t), id, orgID))
+func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time.Time, event func(dialtone.PhoneNumber) dialtone.Event) (dialtone.PhoneNumber, error) {
+	var n dialtone.PhoneNumber
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = scanPhoneNumber(tx.QueryRowContext(ctx,
+			`UPDATE phone_numbers SET released_at = $1, agent_id = NULL, updated_at = $1
+			 WHERE id = $2 AND organization_id = $3 AND released_at IS NULL
+			 RETURNING `+phoneNumberColumns,
+			dbTime(t), id, orgID))
+		if err != nil || event == nil {
+			return err
+		}
+		return storeEffects(ctx, tx, orgID, core.CallEffects{Events: []dialtone.Event{event(n)}})
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.PhoneNumber{}, core.ErrNotFound
 	}

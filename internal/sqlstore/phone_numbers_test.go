@@ -192,7 +192,7 @@ func TestListPhoneNumbersBadCursor(t *testing.T) {
 		other, _ := createOrg(t, st, "Other")
 		live := insertNumber(t, st, org.ID, nil)
 		released := insertNumber(t, st, org.ID, nil)
-		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, released.ID, baseTime()); err != nil {
+		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, released.ID, baseTime(), nil); err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
 		foreign := insertNumber(t, st, other.ID, nil)
@@ -235,7 +235,7 @@ func TestInsertPhoneNumberLimit(t *testing.T) {
 			t.Errorf("the number over the limit was stored")
 		}
 		// The limit counts live numbers only.
-		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, held[0].ID, baseTime()); err != nil {
+		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, held[0].ID, baseTime(), nil); err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
 		if err := st.InsertPhoneNumber(t.Context(), org.ID, over, limit, nil); err != nil {
@@ -271,7 +271,7 @@ func TestInsertPhoneNumberTaken(t *testing.T) {
 		}
 
 		// Once released, the number can be taken again, by anyone; the old row stays.
-		if _, err := st.ReleasePhoneNumber(t.Context(), a.ID, held.ID, baseTime()); err != nil {
+		if _, err := st.ReleasePhoneNumber(t.Context(), a.ID, held.ID, baseTime(), nil); err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
 		if err := st.InsertPhoneNumber(t.Context(), b.ID, dup, 10, nil); err != nil {
@@ -520,7 +520,7 @@ func TestReleasePhoneNumber(t *testing.T) {
 		gone := insertNumber(t, st, org.ID, &agent.ID)
 		at := baseTime().Add(time.Hour)
 
-		got, err := st.ReleasePhoneNumber(t.Context(), org.ID, gone.ID, at)
+		got, err := st.ReleasePhoneNumber(t.Context(), org.ID, gone.ID, at, nil)
 		if err != nil {
 			t.Fatalf("ReleasePhoneNumber: %v", err)
 		}
@@ -541,7 +541,7 @@ func TestReleasePhoneNumber(t *testing.T) {
 		if err != nil || len(byAgent) != 0 {
 			t.Errorf("ListPhoneNumbers of the agent after release = %v, %v; want none", numberIDs(byAgent), err)
 		}
-		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, gone.ID, at); !errors.Is(err, core.ErrNotFound) {
+		if _, err := st.ReleasePhoneNumber(t.Context(), org.ID, gone.ID, at, nil); !errors.Is(err, core.ErrNotFound) {
 			t.Errorf("releasing twice: err = %v, want ErrNotFound", err)
 		}
 		if _, err := st.UpdatePhoneNumber(t.Context(), org.ID, gone.ID, func(*dialtone.PhoneNumber) error { return nil }); !errors.Is(err, core.ErrNotFound) {
@@ -587,7 +587,7 @@ func TestPhoneNumberOrganizationScoping(t *testing.T) {
 		}); !errors.Is(err, core.ErrNotFound) {
 			t.Errorf("B updates A's number: err = %v, want ErrNotFound", err)
 		}
-		if _, err := st.ReleasePhoneNumber(t.Context(), b.ID, num.ID, baseTime()); !errors.Is(err, core.ErrNotFound) {
+		if _, err := st.ReleasePhoneNumber(t.Context(), b.ID, num.ID, baseTime(), nil); !errors.Is(err, core.ErrNotFound) {
 			t.Errorf("B releases A's number: err = %v, want ErrNotFound", err)
 		}
 		list, _, err := st.ListPhoneNumbers(t.Context(), b.ID, dialtone.PhoneNumberFilter{}, dialtone.ListParams{})

@@ -58,3 +58,38 @@ func updateResult[T any](v T, err error, what string) (T, error) {
 	}
 	return zero, fmt.Errorf("%s: %w", what, err)
 }
+
+// rowUpdate describes a load-mutate-store of one organization-scoped row: get selects it by
+// ($1 id, $2 organization id), update writes values(v) then ($n id, $n+1 organization id)
+// and returns the row's columns, scan reads them.
+type rowUpdate[T any] struct {
+	what        string // for errors, e.g. "update agent"
+	get, update string
+	scan        func(rowScanner) (T, error)
+	values      func(T) ([]any, error)
+}
+
+// updateRow loads orgID's row id under a row lock (PostgreSQL; on SQLite the only writer
+// connection), lets mutate change it and stores it, in one transaction, and returns the row
+// as stored; core.ErrNotFound when there is no such row, mutate's error as is (nothing
+// changes then). mutate runs inside the transaction: it must be quick and must not call the
+// Store.
+func updateRow[T any](ctx context.Context, s *Store, u rowUpdate[T], orgID, id string, mutate func(*T) error) (T, error) {
+	var updated T
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		v, err := u.scan(tx.QueryRowContext(ctx, u.get+s.dialect.lockRow(), id, orgID))
+		if err != nil {
+			return err
+		}
+		if err := mutate(&v); err != nil {
+			return callerError{err}
+		}
+		values, err := u.values(v)
+		if err != nil {
+			return err
+		}
+		updated, err = u.scan(tx.QueryRowContext(ctx, u.update, append(values, id, orgID)...))
+		return err
+	})
+	return updateResult(updated, err, u.what)
+}

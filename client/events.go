@@ -1,0 +1,78 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// EventsService reads the organization's events (/v1/events): every state change worth
+// telling about (a call queued, ringing, answered or ended, a transcript turn, a number
+// provisioned or released), kept for 30 days unless the operator changed the retention.
+// Reading needs a key of role read.
+type EventsService struct{ c *Client }
+
+// EventListParams selects one page of events, newest first, and filters them. The zero value
+// (or a nil *EventListParams) asks for the first page of every event.
+type EventListParams struct {
+	// Limit, StartingAfter and EndingBefore page through the list as in ListParams.
+	Limit         int
+	StartingAfter string
+	EndingBefore  string
+
+	// Type keeps only the events of this type, one of dialtone.EventTypes (e.g.
+	// dialtone.EventCallEnded).
+	Type string
+}
+
+// page returns p's pagination as ListParams.
+func (p *EventListParams) page() *ListParams {
+	if p == nil {
+		return nil
+	}
+	return &ListParams{Limit: p.Limit, StartingAfter: p.StartingAfter, EndingBefore: p.EndingBefore}
+}
+
+func (p *EventListParams) query() url.Values {
+	q := p.page().query()
+	if p != nil && p.Type != "" {
+		q.Set("type", p.Type)
+	}
+	return q
+}
+
+// Get returns the event with the given id; event_not_found when it does not exist, is older
+// than the retention period or belongs to another organization.
+func (s *EventsService) Get(ctx context.Context, id string) (*dialtone.Event, error) {
+	p, err := pathID("event", id)
+	if err != nil {
+		return nil, err
+	}
+	return send[dialtone.Event](ctx, s.c, request{method: http.MethodGet, path: "/v1/events/" + p})
+}
+
+// List returns one page of events matching p (which may be nil), newest first. An unknown
+// type gives invalid_value (param type); a cursor that is not an event of the organization,
+// invalid_cursor.
+func (s *EventsService) List(ctx context.Context, p *EventListParams) (*dialtone.List[dialtone.Event], error) {
+	return send[dialtone.List[dialtone.Event]](ctx, s.c, request{method: http.MethodGet, path: "/v1/events", query: p.query()})
+}
+
+// All iterates over every event matching p (which may be nil), fetching pages of p.Limit
+// events as the loop needs them, in the order and with the error handling of
+// AgentsService.All.
+func (s *EventsService) All(ctx context.Context, p *EventListParams) iter.Seq2[dialtone.Event, error] {
+	var filter EventListParams
+	if p != nil {
+		filter = *p
+	}
+	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.Event], error) {
+		q := filter
+		q.Limit, q.StartingAfter, q.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
+		return s.List(ctx, &q)
+	}
+	return all(ctx, p.page(), fetch, func(e dialtone.Event) string { return e.ID })
+}

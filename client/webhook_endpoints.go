@@ -1,0 +1,74 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/dialtonehq/dialtone"
+)
+
+// WebhookEndpointsService manages the URLs that receive the organization's events
+// (/v1/webhook-endpoints). Reading needs a key of role read; changing, a key of role write.
+type WebhookEndpointsService struct{ c *Client }
+
+// Create creates an endpoint; url and events are required. The answer's Secret is the signing
+// secret, shown this once: store it. A URL the server may not send to gives
+// webhook_url_not_allowed; invalid params give a 400 *Error whose Fields lists every invalid
+// field.
+func (s *WebhookEndpointsService) Create(ctx context.Context, params dialtone.WebhookEndpointCreateParams, opts ...RequestOption) (*dialtone.WebhookEndpoint, error) {
+	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodPost, path: "/v1/webhook-endpoints", body: params, opts: opts})
+}
+
+// Get returns the endpoint with the given id, without its secret; webhook_endpoint_not_found
+// when it does not exist, was deleted or belongs to another organization.
+func (s *WebhookEndpointsService) Get(ctx context.Context, id string) (*dialtone.WebhookEndpoint, error) {
+	p, err := pathID("webhook endpoint", id)
+	if err != nil {
+		return nil, err
+	}
+	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodGet, path: "/v1/webhook-endpoints/" + p})
+}
+
+// Update changes the fields set in params (PATCH) and returns the endpoint. Enabling it
+// clears its disabled_reason; a new URL is checked as at creation. On error nothing changes.
+func (s *WebhookEndpointsService) Update(ctx context.Context, id string, params dialtone.WebhookEndpointUpdateParams) (*dialtone.WebhookEndpoint, error) {
+	p, err := pathID("webhook endpoint", id)
+	if err != nil {
+		return nil, err
+	}
+	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodPatch, path: "/v1/webhook-endpoints/" + p, body: params})
+}
+
+// Delete deletes the endpoint with the given id; nothing more is sent to it.
+// webhook_endpoint_not_found when there is no such endpoint (also when a first attempt
+// succeeded but its answer was lost and the automatic retry repeated it).
+func (s *WebhookEndpointsService) Delete(ctx context.Context, id string) (*dialtone.Deleted, error) {
+	p, err := pathID("webhook endpoint", id)
+	if err != nil {
+		return nil, err
+	}
+	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/webhook-endpoints/" + p})
+}
+
+// RotateSecret gives the endpoint a new signing secret, returned in Secret this once. The
+// previous secret keeps signing alongside the new one for 24 hours, so a receiver can switch
+// without losing events.
+func (s *WebhookEndpointsService) RotateSecret(ctx context.Context, id string, opts ...RequestOption) (*dialtone.WebhookEndpoint, error) {
+	p, err := pathID("webhook endpoint", id)
+	if err != nil {
+		return nil, err
+	}
+	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodPost, path: "/v1/webhook-endpoints/" + p + "/rotate-secret", opts: opts})
+}
+
+// List returns one page of endpoints, newest first; p may be nil.
+func (s *WebhookEndpointsService) List(ctx context.Context, p *ListParams) (*dialtone.List[dialtone.WebhookEndpoint], error) {
+	return send[dialtone.List[dialtone.WebhookEndpoint]](ctx, s.c, request{method: http.MethodGet, path: "/v1/webhook-endpoints", query: p.query()})
+}
+
+// All iterates over every endpoint, fetching pages of p.Limit endpoints as the loop needs
+// them; see AgentsService.All for the order and the errors.
+func (s *WebhookEndpointsService) All(ctx context.Context, p *ListParams) iter.Seq2[dialtone.WebhookEndpoint, error] {
+	return all(ctx, p, s.List, func(e dialtone.WebhookEndpoint) string { return e.ID })
+}
