@@ -104,25 +104,10 @@ var errNoOrganization = errors.New("no such organization")
 // organization, so two provisionings cannot both pass the check on one balance.
 func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *core.Charge, events ...dialtone.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var org string
-		var mode dialtone.BillingMode
-		err := tx.QueryRowContext(ctx,
-			`SELECT id, billing_mode FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID,
-		).Scan(&org, &mode)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
-		}
+		mode, err := s.lockOrganizationWithin(ctx, tx, orgID,
+			`SELECT COUNT(*) FROM phone_numbers WHERE organization_id = $1 AND released_at IS NULL`, limit)
 		if err != nil {
 			return err
-		}
-		var count int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT COUNT(*) FROM phone_numbers WHERE organization_id = $1 AND released_at IS NULL`, orgID,
-		).Scan(&count); err != nil {
-			return err
-		}
-		if count >= limit {
-			return core.ErrLimit
 		}
 		var taken bool
 		if err := tx.QueryRowContext(ctx,
@@ -297,4 +282,28 @@ func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time
 		return dialtone.PhoneNumber{}, fmt.Errorf("release phone number: %w", err)
 	}
 	return n, nil
+}
+
+// lockOrganizationWithin locks orgID's row for the rest of tx, so that every other such
+// transaction of the organization waits (PostgreSQL; SQLite has one writer anyway), and
+// returns its billing mode. It returns core.ErrLimit when count (a query of one COUNT with
+// $1 = orgID) already reaches limit, and errNoOrganization when there is no such
+// organization.
+func (s *Store) lockOrganizationWithin(ctx context.Context, tx *sql.Tx, orgID, count string, limit int) (dialtone.BillingMode, error) {
+	var mode dialtone.BillingMode
+	err := tx.QueryRowContext(ctx, `SELECT billing_mode FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID).Scan(&mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
+	}
+	if err != nil {
+		return "", err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, count, orgID).Scan(&n); err != nil {
+		return "", err
+	}
+	if n >= limit {
+		return "", core.ErrLimit
+	}
+	return mode, nil
 }

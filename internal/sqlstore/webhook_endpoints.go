@@ -84,22 +84,9 @@ func (s *Store) InsertWebhookEndpoint(ctx context.Context, orgID string, e core.
 		return fmt.Errorf("insert webhook endpoint: %w", err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var org string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+s.dialect.lockRow(), orgID).Scan(&org)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("organization %s: %w", orgID, errNoOrganization)
-		}
-		if err != nil {
+		if _, err := s.lockOrganizationWithin(ctx, tx, orgID,
+			`SELECT COUNT(*) FROM webhook_endpoints WHERE organization_id = $1 AND deleted_at IS NULL`, limit); err != nil {
 			return err
-		}
-		var count int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT COUNT(*) FROM webhook_endpoints WHERE organization_id = $1 AND deleted_at IS NULL`, orgID,
-		).Scan(&count); err != nil {
-			return err
-		}
-		if count >= limit {
-			return core.ErrLimit
 		}
 		if e.AgentID != nil {
 			if err := s.lockLiveAgent(ctx, tx, orgID, *e.AgentID); err != nil {
