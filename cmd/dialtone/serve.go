@@ -158,7 +158,8 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		public = s.base
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		mediaCollector{engine: engine, clock: s.clock})
 	handler := api.New(api.Options{
 		Services: s.svc, Voices: voices, Logger: log, Registry: reg, PublicURL: public,
 		ReadsPerMinute: cfg.ReadsPerMinute, WritesPerMinute: cfg.WritesPerMinute, Version: version,

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/brain/openai"
@@ -57,9 +58,13 @@ type Config struct {
 
 // Engine starts the conversations of answered calls.
 type Engine struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	live atomic.Int64 // conversations started and not yet finished
 }
+
+// Live returns how many conversations are going on.
+func (e *Engine) Live() int { return int(e.live.Load()) }
 
 var _ dialtone.ConversationEngine = (*Engine)(nil)
 
@@ -105,7 +110,9 @@ func (e *Engine) Start(ctx context.Context, st dialtone.ConversationStart) (dial
 		return nil, err
 	}
 	s := newSession(e, st, brain, tts, e.cfg.Recognizer(st.Agent.Voice))
+	e.live.Add(1)
 	if err := s.start(ctx); err != nil {
+		e.live.Add(-1)
 		return nil, err
 	}
 	return s, nil

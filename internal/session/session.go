@@ -422,6 +422,7 @@ func (s *session) finish() {
 			s.result.Transcript = []dialtone.TranscriptTurn{}
 		}
 		s.result.Summary = s.summarize()
+		s.eng.live.Add(-1)
 		close(s.done)
 	})
 }
