@@ -56,9 +56,17 @@ func (s *Calls) converse(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 		return true
 	}
 	s.mu.Lock()
-	lc.conv, lc.stopConv = conv, cancel
+	held := s.live[c.ID] == lc
+	if held {
+		lc.conv, lc.stopConv = conv, cancel
+	}
 	s.mu.Unlock()
+	if !held {
+		cancel() // the call ended while the conversation started
+		return true
+	}
 	go func() {
+		defer cancel()
 		<-conv.Done()
 		if r := conv.Result(); r.EndedReason != "" {
 			s.endQuietly(context.WithoutCancel(cctx), c.ID, r.EndedReason)
@@ -70,32 +78,39 @@ func (s *Calls) converse(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 // stopConversation stops the conversation of call id, if this process runs one, and returns
 // what it leaves on the call.
 func (s *Calls) stopConversation(id string) (dialtone.ConversationResult, bool) {
-	s.mu.Lock()
-	lc := s.live[id]
-	s.mu.Unlock()
-	if lc == nil || lc.conv == nil {
+	conv, stop := s.conversation(id)
+	if conv == nil {
 		return dialtone.ConversationResult{}, false
 	}
-	lc.stopConv()
+	stop()
 	select {
-	case <-lc.conv.Done():
+	case <-conv.Done():
 	case <-time.After(conversationStopWait):
 		s.log.Error("conversation did not stop", "call_id", id)
 		return dialtone.ConversationResult{}, false
 	}
-	return lc.conv.Result(), true
+	return conv.Result(), true
+}
+
+// conversation returns the conversation of call id and its stop function, or nil when this
+// process runs none for it.
+func (s *Calls) conversation(id string) (dialtone.Conversation, context.CancelFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lc := s.live[id]; lc != nil && lc.conv != nil {
+		return lc.conv, lc.stopConv
+	}
+	return nil, nil
 }
 
 // beep passes the end of a voicemail greeting to the call's conversation; it reports false
 // when the call has none.
 func (s *Calls) beep(id string) bool {
-	s.mu.Lock()
-	lc := s.live[id]
-	s.mu.Unlock()
-	if lc == nil || lc.conv == nil {
+	conv, _ := s.conversation(id)
+	if conv == nil {
 		return false
 	}
-	lc.conv.Beep()
+	conv.Beep()
 	return true
 }
 
