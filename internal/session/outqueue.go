@@ -42,7 +42,6 @@ type outQueue struct {
 	head, n int
 	idle    bool // the last tick found nothing to send: the line is quiet
 	played  frameTag
-	ticks   int64 // frames handed to the leg (audio and silence), the agent's timeline
 	// watch is the utterance whose first frame out is being timed, firstOut when it left
 	// (zero until then).
 	watch    int32
@@ -102,7 +101,6 @@ func (q *outQueue) takeLocked(f *dialtone.AudioFrame) {
 	q.sendBuf = *f
 	q.sent[q.sentHead%sentLogSize] = *f
 	q.sentHead++
-	q.ticks++
 }
 
 // push queues one frame, waiting for room while the queue is full (or until stop is
