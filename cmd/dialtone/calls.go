@@ -14,7 +14,8 @@ func newCallsCommand() *cobra.Command {
 	var f apiFlags
 	cmd := &cobra.Command{Use: "calls", Short: "Place, list and hang up calls through the API of a running server"}
 	f.bind(cmd)
-	cmd.AddCommand(newCallsCreateCommand(&f), newCallsListCommand(&f), newCallsGetCommand(&f), newCallsHangupCommand(&f))
+	cmd.AddCommand(newCallsCreateCommand(&f), newCallsListCommand(&f), newCallsGetCommand(&f), newCallsHangupCommand(&f),
+		newCallsWatchCommand(&f))
 	return cmd
 }
 

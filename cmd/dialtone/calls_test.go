@@ -116,3 +116,37 @@ func waitFor(t *testing.T, id string, status dialtone.CallStatus) dialtone.Call 
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestCallsWatch follows a conversation from the terminal: every turn as it completes, then
+// the call's outcome.
+func TestCallsWatch(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{TimeScale: 0.05})
+	t.Setenv("DIALTONE_URL", env.URL)
+	t.Setenv("DIALTONE_API_KEY", env.Admin)
+	admin := dialtone.Principal{OrganizationID: env.OrgID, Role: dialtone.RoleAdmin}
+	agent, err := env.Services.Agents.Create(t.Context(), admin, demoAgent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "numbers", "create", "--agent", agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "calls", "create", "--agent", agent.ID, "--to", "+12125550100")
+	var c dialtone.Call
+	if err != nil || json.Unmarshal([]byte(out), &c) != nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	out, err = run(t, "calls", "watch", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{" queued\n", " in_progress\n", "agent: Hello, this is Ada at Dialtone Dental.",
+		"caller: Hi, I would like to know your opening hours.", "action: end_call", "completed (agent_hangup)", "5 transcript turns"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("watch did not print %q:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, "calls", "watch", "call_nope"); err == nil || !strings.Contains(err.Error(), "call_not_found") {
+		t.Errorf("watching an unknown call: %v", err)
+	}
+}

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -96,17 +94,11 @@ func runDemo(ctx context.Context, out, errOut io.Writer, o demoOptions) error {
 		return fmt.Errorf("place the call: %w", err)
 	}
 	fmt.Fprintf(out, "Agent %s (%s) calls %s from %s: call %s\n\n", agent.Name, agent.ID, o.to, number.Number, call.ID)
-	for ev, err := range c.Calls.Events(ctx, call.ID, "") {
-		if err != nil {
-			return fmt.Errorf("follow the call: %w", err)
-		}
-		printDemoEvent(out, ev)
-	}
-	final, err := c.Calls.Get(ctx, call.ID)
+	final, err := followCall(ctx, out, c, call.ID)
 	if err != nil {
 		return err
 	}
-	printCallSummary(out, final, filepath.Join(dir, "recordings", final.ID+".wav"))
+	printRecording(out, final, filepath.Join(dir, "recordings", final.ID+".wav"))
 	return nil
 }
 
@@ -122,91 +114,4 @@ func demoConfig(dir string, speed float64) (*config.Config, error) {
 	cfg.Addr, cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey, cfg.RecordingsDir = "127.0.0.1:0", dir, "", "", ""
 	cfg.SandboxTimeScale = speed
 	return &cfg, cfg.Validate()
-}
-
-// printDemoEvent writes one line for an event of the call.
-func printDemoEvent(out io.Writer, ev dialtone.Event) {
-	switch ev.Type {
-	case dialtone.EventCallTranscriptTurn:
-		var ce dialtone.ConversationEvent
-		if json.Unmarshal(ev.Data.Object, &ce) != nil || ce.Turn == nil {
-			return
-		}
-		t := ce.Turn
-		line := fmt.Sprintf("  [%s] %-6s %s", clockMS(t.StartMS), t.Speaker+":", t.Text)
-		if t.Digits != "" {
-			line += fmt.Sprintf(" (keys %s)", t.Digits)
-		}
-		if t.Interrupted {
-			line += " [interrupted]"
-		}
-		if l := ce.Latency; l != nil {
-			line += "   " + latencyNote(l)
-		}
-		fmt.Fprintln(out, line)
-	case dialtone.EventCallDTMF, dialtone.EventCallAction:
-		var ce dialtone.ConversationEvent
-		if json.Unmarshal(ev.Data.Object, &ce) == nil && ce.Action != "" {
-			fmt.Fprintf(out, "  [%s] action: %s%s\n", clockMS(ce.OffsetMS), ce.Action, strings.TrimSpace(" "+ce.TransferTo+ce.Digits))
-		}
-	default:
-		var c dialtone.Call
-		if json.Unmarshal(ev.Data.Object, &c) != nil {
-			return
-		}
-		status := string(c.Status)
-		if c.EndedReason != nil {
-			status += " (" + string(*c.EndedReason) + ")"
-		}
-		fmt.Fprintf(out, "  %s %s\n", ev.CreatedAt.Format("15:04:05.000"), status)
-	}
-}
-
-// latencyNote shows a reply's latency stages in a few words.
-func latencyNote(l *dialtone.TurnLatency) string {
-	var parts []string
-	add := func(name string, v *float64) {
-		if v != nil {
-			parts = append(parts, fmt.Sprintf("%s %.1f ms", name, *v))
-		}
-	}
-	add("end of turn", l.EndOfTurnMS)
-	add("brain", l.BrainFirstTokenMS)
-	add("first audio", l.FirstAudioMS)
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// clockMS formats an offset in milliseconds as mm:ss.t.
-func clockMS(ms int64) string {
-	return fmt.Sprintf("%02d:%04.1f", ms/60000, float64(ms%60000)/1000)
-}
-
-// printCallSummary writes the call's outcome, cost, latency and recording.
-func printCallSummary(out io.Writer, c *dialtone.Call, recording string) {
-	reason := ""
-	if c.EndedReason != nil {
-		reason = string(*c.EndedReason)
-	}
-	fmt.Fprintf(out, "\nCall %s: %s (%s), %d s billed, cost $%.4f, %d transcript turns\n",
-		c.ID, c.Status, reason, c.DurationSeconds, float64(c.Cost.AmountMicros)/1e6, len(c.Transcript))
-	if l := c.Latency; l != nil {
-		fmt.Fprintf(out, "Latency over %d replies (p50 / p95):\n", len(l.Turns))
-		for _, s := range []struct {
-			name string
-			v    dialtone.StageLatency
-		}{{"end of turn (silence after the caller)", l.EndOfTurn}, {"transcript final", l.TranscriptFinal},
-			{"brain first token", l.BrainFirstToken}, {"first audio frame out", l.FirstAudio}} {
-			fmt.Fprintf(out, "  %-40s %8.1f ms / %8.1f ms\n", s.name, s.v.P50MS, s.v.P95MS)
-		}
-	}
-	if c.Summary != nil {
-		fmt.Fprintf(out, "Summary: %s\n", *c.Summary)
-	}
-	if c.RecordingURL != nil {
-		if fi, err := os.Stat(recording); err == nil {
-			// 44 bytes of header, then 8,000 stereo 16-bit frames a second.
-			fmt.Fprintf(out, "Recording: %.1f s of WAV, caller left, agent right (GET %s; --keep keeps it in %s)\n",
-				float64(fi.Size()-44)/32000, *c.RecordingURL, filepath.Dir(recording))
-		}
-	}
 }
