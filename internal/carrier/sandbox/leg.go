@@ -90,13 +90,8 @@ func (l *Leg) Send(f *dialtone.AudioFrame) bool {
 	if l.closed {
 		return false
 	}
-	ok := true
-	select {
-	case l.agent <- *f:
-	default:
-		l.agentDrops++
-		ok = false
-	}
+	// The person's frame for this tick is taken before the agent's frame wakes the person,
+	// so that the person, hearing frame k, already sees its queue as it is after tick k.
 	var out dialtone.AudioFrame
 	if l.head < len(l.queue) {
 		out = l.queue[l.head]
@@ -107,6 +102,13 @@ func (l *Leg) Send(f *dialtone.AudioFrame) bool {
 		}
 	} else {
 		media.SilenceFrame((*media.Frame)(&out))
+	}
+	ok := true
+	select {
+	case l.agent <- *f:
+	default:
+		l.agentDrops++
+		ok = false
 	}
 	select {
 	case l.in <- out:
