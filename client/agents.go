@@ -21,33 +21,21 @@ func (s *AgentsService) Create(ctx context.Context, params dialtone.AgentParams,
 // Get returns the agent with the given id; agent_not_found when it does not exist, was
 // deleted or belongs to another organization.
 func (s *AgentsService) Get(ctx context.Context, id string) (*dialtone.Agent, error) {
-	p, err := pathID("agent", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Agent](ctx, s.c, request{method: http.MethodGet, path: "/v1/agents/" + p})
+	return sendID[dialtone.Agent](ctx, s.c, "agent", id, request{method: http.MethodGet, path: "/v1/agents/{id}"})
 }
 
 // Update changes the fields set in params (PATCH) and returns the agent. Fields left unset
 // are not sent and do not change; a field set to dialtone.Null is sent as null and resets to
 // its default (or empties). On error nothing changes.
 func (s *AgentsService) Update(ctx context.Context, id string, params dialtone.AgentParams) (*dialtone.Agent, error) {
-	p, err := pathID("agent", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Agent](ctx, s.c, request{method: http.MethodPatch, path: "/v1/agents/" + p, body: params})
+	return sendID[dialtone.Agent](ctx, s.c, "agent", id, request{method: http.MethodPatch, path: "/v1/agents/{id}", body: params})
 }
 
 // Delete deletes the agent with the given id (its call history is kept); agent_not_found when
 // there is no such agent. Note that when a first attempt succeeded but its answer was lost, the
 // automatic retry reports agent_not_found.
 func (s *AgentsService) Delete(ctx context.Context, id string) (*dialtone.Deleted, error) {
-	p, err := pathID("agent", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/agents/" + p})
+	return sendID[dialtone.Deleted](ctx, s.c, "agent", id, request{method: http.MethodDelete, path: "/v1/agents/{id}"})
 }
 
 // List returns one page of agents, newest first; p may be nil. A cursor that is not an agent

@@ -58,9 +58,5 @@ func (s *BillingService) Usage(ctx context.Context, params dialtone.UsageParams)
 // out-of-range amount, a validation error (field_required or value_out_of_range, param
 // amount_micros). Retries reuse one Idempotency-Key, so a credit is never added twice.
 func (s *BillingService) Credit(ctx context.Context, orgID string, params dialtone.CreditParams, opts ...RequestOption) (*dialtone.LedgerEntry, error) {
-	p, err := pathID("organization", orgID)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.LedgerEntry](ctx, s.c, request{method: http.MethodPost, path: "/v1/organizations/" + p + "/credits", body: params, opts: opts})
+	return sendID[dialtone.LedgerEntry](ctx, s.c, "organization", orgID, request{method: http.MethodPost, path: "/v1/organizations/{id}/credits", body: params, opts: opts})
 }

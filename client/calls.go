@@ -95,11 +95,7 @@ func (s *CallsService) Create(ctx context.Context, params dialtone.CallParams, o
 // Get returns the call with the given id; call_not_found when it does not exist, was deleted
 // or belongs to another organization.
 func (s *CallsService) Get(ctx context.Context, id string) (*dialtone.Call, error) {
-	p, err := pathID("call", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Call](ctx, s.c, request{method: http.MethodGet, path: "/v1/calls/" + p})
+	return sendID[dialtone.Call](ctx, s.c, "call", id, request{method: http.MethodGet, path: "/v1/calls/{id}"})
 }
 
 // List returns one page of calls matching p (which may be nil), newest first. An unknown
@@ -130,11 +126,7 @@ func (s *CallsService) All(ctx context.Context, p *CallListParams) iter.Seq2[dia
 // details.status gives the final status) for one that had already ended. The request has no
 // body.
 func (s *CallsService) Hangup(ctx context.Context, id string) (*dialtone.Call, error) {
-	p, err := pathID("call", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Call](ctx, s.c, request{method: http.MethodPost, path: "/v1/calls/" + p + "/hangup"})
+	return sendID[dialtone.Call](ctx, s.c, "call", id, request{method: http.MethodPost, path: "/v1/calls/{id}/hangup"})
 }
 
 // Delete erases an ended call's content (instructions, variables, metadata); the call leaves
@@ -142,11 +134,7 @@ func (s *CallsService) Hangup(ctx context.Context, id string) (*dialtone.Call, e
 // call still going on (hang it up first) and call_not_found for an unknown one. As with
 // AgentsService.Delete, a retry after a lost answer reports call_not_found.
 func (s *CallsService) Delete(ctx context.Context, id string) (*dialtone.Deleted, error) {
-	p, err := pathID("call", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/calls/" + p})
+	return sendID[dialtone.Deleted](ctx, s.c, "call", id, request{method: http.MethodDelete, path: "/v1/calls/{id}"})
 }
 
 // SandboxService simulates the outside world of the sandbox carrier (/v1/sandbox). It needs a

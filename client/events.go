@@ -47,11 +47,7 @@ func (p *EventListParams) query() url.Values {
 // Get returns the event with the given id; event_not_found when it does not exist, is older
 // than the retention period or belongs to another organization.
 func (s *EventsService) Get(ctx context.Context, id string) (*dialtone.Event, error) {
-	p, err := pathID("event", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Event](ctx, s.c, request{method: http.MethodGet, path: "/v1/events/" + p})
+	return sendID[dialtone.Event](ctx, s.c, "event", id, request{method: http.MethodGet, path: "/v1/events/{id}"})
 }
 
 // List returns one page of events matching p (which may be nil), newest first. An unknown

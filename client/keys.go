@@ -32,20 +32,12 @@ func (s *KeysService) All(ctx context.Context, p *ListParams) iter.Seq2[dialtone
 // Revoke revokes the key with the given id: it stops working at once. It returns
 // key_not_found, or last_admin_key for the organization's only admin key.
 func (s *KeysService) Revoke(ctx context.Context, id string) (*dialtone.Deleted, error) {
-	p, err := pathID("key", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/keys/" + p})
+	return sendID[dialtone.Deleted](ctx, s.c, "key", id, request{method: http.MethodDelete, path: "/v1/keys/{id}"})
 }
 
 // Rotate gives the key a new secret, returned (with its Credential) in this answer only; the
 // old secret stops working at once, and using it gives invalid_api_key. It returns
 // key_not_found for an unknown key.
 func (s *KeysService) Rotate(ctx context.Context, id string, opts ...RequestOption) (*dialtone.APIKey, error) {
-	p, err := pathID("key", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.APIKey](ctx, s.c, request{method: http.MethodPost, path: "/v1/keys/" + p + "/rotate", opts: opts})
+	return sendID[dialtone.APIKey](ctx, s.c, "key", id, request{method: http.MethodPost, path: "/v1/keys/{id}/rotate", opts: opts})
 }

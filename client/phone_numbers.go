@@ -23,30 +23,18 @@ func (s *PhoneNumbersService) Create(ctx context.Context, params dialtone.PhoneN
 // Get returns a number; phone_number_not_found when it does not exist, was released or belongs
 // to another organization.
 func (s *PhoneNumbersService) Get(ctx context.Context, id string) (*dialtone.PhoneNumber, error) {
-	p, err := pathID("phone number", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodGet, path: "/v1/phone-numbers/" + p})
+	return sendID[dialtone.PhoneNumber](ctx, s.c, "phone number", id, request{method: http.MethodGet, path: "/v1/phone-numbers/{id}"})
 }
 
 // Update changes the fields set in params: dialtone.Null for AgentID detaches the number;
 // attaching a number another agent holds gives number_already_assigned.
 func (s *PhoneNumbersService) Update(ctx context.Context, id string, params dialtone.PhoneNumberUpdateParams) (*dialtone.PhoneNumber, error) {
-	p, err := pathID("phone number", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodPatch, path: "/v1/phone-numbers/" + p, body: params})
+	return sendID[dialtone.PhoneNumber](ctx, s.c, "phone number", id, request{method: http.MethodPatch, path: "/v1/phone-numbers/{id}", body: params})
 }
 
 // Release gives a number back to its carrier; its calls and messages stay.
 func (s *PhoneNumbersService) Release(ctx context.Context, id string) (*dialtone.Deleted, error) {
-	p, err := pathID("phone number", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/phone-numbers/" + p})
+	return sendID[dialtone.Deleted](ctx, s.c, "phone number", id, request{method: http.MethodDelete, path: "/v1/phone-numbers/{id}"})
 }
 
 // List returns one page of numbers, newest first; p may be nil, and p.AgentID filters.

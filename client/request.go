@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // maxResponseBytes bounds how much of a response body the client reads.
@@ -137,6 +138,17 @@ func pathID(what, id string) (string, error) {
 		return "", errors.New("dialtone: " + what + " id is empty")
 	}
 	return url.PathEscape(id), nil
+}
+
+// sendID performs r on one resource: the "{id}" in r.path becomes id, escaped (an empty id,
+// of a what, is an error: it would name another route).
+func sendID[T any](ctx context.Context, c *Client, what, id string, r request) (*T, error) {
+	p, err := pathID(what, id)
+	if err != nil {
+		return nil, err
+	}
+	r.path = strings.Replace(r.path, "{id}", p, 1)
+	return send[T](ctx, c, r)
 }
 
 // send performs r and decodes a successful answer into a new T.

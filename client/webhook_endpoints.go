@@ -23,43 +23,27 @@ func (s *WebhookEndpointsService) Create(ctx context.Context, params dialtone.We
 // Get returns the endpoint with the given id, without its secret; webhook_endpoint_not_found
 // when it does not exist, was deleted or belongs to another organization.
 func (s *WebhookEndpointsService) Get(ctx context.Context, id string) (*dialtone.WebhookEndpoint, error) {
-	p, err := pathID("webhook endpoint", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodGet, path: "/v1/webhook-endpoints/" + p})
+	return sendID[dialtone.WebhookEndpoint](ctx, s.c, "webhook endpoint", id, request{method: http.MethodGet, path: "/v1/webhook-endpoints/{id}"})
 }
 
 // Update changes the fields set in params (PATCH) and returns the endpoint. Enabling it
 // clears its disabled_reason; a new URL is checked as at creation. On error nothing changes.
 func (s *WebhookEndpointsService) Update(ctx context.Context, id string, params dialtone.WebhookEndpointUpdateParams) (*dialtone.WebhookEndpoint, error) {
-	p, err := pathID("webhook endpoint", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodPatch, path: "/v1/webhook-endpoints/" + p, body: params})
+	return sendID[dialtone.WebhookEndpoint](ctx, s.c, "webhook endpoint", id, request{method: http.MethodPatch, path: "/v1/webhook-endpoints/{id}", body: params})
 }
 
 // Delete deletes the endpoint with the given id; nothing more is sent to it.
 // webhook_endpoint_not_found when there is no such endpoint (also when a first attempt
 // succeeded but its answer was lost and the automatic retry repeated it).
 func (s *WebhookEndpointsService) Delete(ctx context.Context, id string) (*dialtone.Deleted, error) {
-	p, err := pathID("webhook endpoint", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.Deleted](ctx, s.c, request{method: http.MethodDelete, path: "/v1/webhook-endpoints/" + p})
+	return sendID[dialtone.Deleted](ctx, s.c, "webhook endpoint", id, request{method: http.MethodDelete, path: "/v1/webhook-endpoints/{id}"})
 }
 
 // RotateSecret gives the endpoint a new signing secret, returned in Secret this once. The
 // previous secret keeps signing alongside the new one for 24 hours, so a receiver can switch
 // without losing events.
 func (s *WebhookEndpointsService) RotateSecret(ctx context.Context, id string, opts ...RequestOption) (*dialtone.WebhookEndpoint, error) {
-	p, err := pathID("webhook endpoint", id)
-	if err != nil {
-		return nil, err
-	}
-	return send[dialtone.WebhookEndpoint](ctx, s.c, request{method: http.MethodPost, path: "/v1/webhook-endpoints/" + p + "/rotate-secret", opts: opts})
+	return sendID[dialtone.WebhookEndpoint](ctx, s.c, "webhook endpoint", id, request{method: http.MethodPost, path: "/v1/webhook-endpoints/{id}/rotate-secret", opts: opts})
 }
 
 // List returns one page of endpoints, newest first; p may be nil.
