@@ -86,11 +86,19 @@ type callerTurn struct {
 	start      int64 // first frame of the turn's speech
 	lastVoice  int64 // last frame with voice activity or a key
 	runStart   int64 // first frame of the current stretch of speech, -1 outside one
-	voiceRun   int64 // length of that stretch so far, in frames
 	texts      []string
 	digits     []byte
 	finalFrame int64 // when the last transcript arrived
 	speechEnd  int64 // end of speech per the recognizer, in ms; -1 when unknown
+}
+
+// speechLength is the length in frames of the current stretch of speech, from its first to
+// its last frame that sounded like speech; 0 outside one.
+func (t *callerTurn) speechLength() int64 {
+	if t.runStart < 0 {
+		return 0
+	}
+	return t.lastVoice - t.runStart + 1
 }
 
 func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Responder, tts speech.Synthesizer, stt speech.Recognizer) *session {
@@ -222,10 +230,6 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 		t.lastVoice = s.frame
 		s.lastSound = s.frame
 	}
-	t.voiceRun = 0
-	if t.runStart >= 0 {
-		t.voiceRun = t.lastVoice - t.runStart + 1
-	}
 	if len(digits) > 0 {
 		t.digits = append(t.digits, digits...)
 		t.lastVoice, s.lastSound = s.frame, s.frame
@@ -234,7 +238,7 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 		}
 		s.bargeInNow()
 	}
-	if t.voiceRun >= s.bargeIn {
+	if t.speechLength() >= s.bargeIn {
 		if !t.open {
 			s.openTurn(t.runStart)
 		}
@@ -277,7 +281,7 @@ func (s *session) bargeInNow() {
 // noise) is not a turn: it is forgotten and nobody answers it.
 func (s *session) endCallerTurn() {
 	t := s.turn
-	s.turn = callerTurn{lastVoice: t.lastVoice, runStart: t.runStart, voiceRun: t.voiceRun}
+	s.turn = callerTurn{lastVoice: t.lastVoice, runStart: t.runStart}
 	if len(t.texts) == 0 && len(t.digits) == 0 {
 		return
 	}
