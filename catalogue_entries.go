@@ -69,6 +69,7 @@ const (
 	CodeWebhookURLNotAllowed    Code = "webhook_url_not_allowed"
 	CodeWebhookEndpointNotFound Code = "webhook_endpoint_not_found"
 	CodeWebhookEndpointLimit    Code = "webhook_endpoint_limit"
+	CodeWebhookEndpointDisabled Code = "webhook_endpoint_disabled"
 
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
@@ -310,6 +311,13 @@ var catalogue = []CatalogEntry{
 		Doc: "Each organization may have at most 20 webhook endpoints. Delete one you no longer use " +
 			"(`DELETE /v1/webhook-endpoints/{id}`), or subscribe an existing endpoint to more event " +
 			"types with `PATCH`. `details.limit` states the limit."},
+	{Code: CodeWebhookEndpointDisabled, Type: TypeConflict, Status: 409,
+		Message: "This webhook endpoint is disabled.",
+		Doc: "Events are not sent to a disabled endpoint, so it cannot be named in a redelivery. " +
+			"`disabled_reason` on the endpoint says why Dialtone disabled it (it answered 410 Gone, or " +
+			"every delivery failed for 5 days); null means a request disabled it. Fix the receiver, " +
+			"check it with `POST /v1/webhook-endpoints/{id}/test` (which sends even to a disabled " +
+			"endpoint), enable it with `PATCH {\"enabled\": true}`, then redeliver."},
 	{Code: CodeNoNumbersAvailable, Type: TypeConflict, Status: 409,
 		Message: "The carrier has no number available for this request.",
 		Doc: "No number matches the country and area code asked for. Try another area code, or none. " +

@@ -36,10 +36,13 @@ func CallEventType(s CallStatus) string {
 // Event is a state change worth telling the organization about (DESIGN §9), stored in the
 // same transaction as the change. Data holds the object as it was just after the change.
 type Event struct {
-	ID        string    `json:"id"`
-	Object    string    `json:"object"` // "event"
-	Type      string    `json:"type"`
-	ObjectID  string    `json:"-"` // the id of the object in Data
+	ID       string `json:"id"`
+	Object   string `json:"object"` // "event"
+	Type     string `json:"type"`
+	ObjectID string `json:"-"` // the id of the object in Data
+	// AgentID is the agent the event concerns ("" for none): it picks which webhook endpoints
+	// receive the event (the agent's own, if it has any, instead of the organization-wide ones).
+	AgentID   string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	Data      EventData `json:"data"`
 }

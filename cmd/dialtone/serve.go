@@ -20,6 +20,7 @@ import (
 	sandboxcarrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/config"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/jobs"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/session"
@@ -92,6 +93,7 @@ type server struct {
 	http       *http.Server
 	errc       chan error // the HTTP server's end
 	clock      *pacer.Pacer
+	jobs       *jobs.Runner
 	cancel     context.CancelFunc // stops the dispatcher and the jobs
 	dispatched chan struct{}
 }
@@ -108,6 +110,9 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		if !ok {
 			if s.clock != nil {
 				_ = s.clock.Stop(context.Background())
+			}
+			if s.jobs != nil {
+				_ = s.jobs.Stop(context.Background())
 			}
 			st.Close()
 		}
@@ -135,8 +140,9 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
-		Webhooks:         core.WebhookOptions{AllowHTTP: cfg.AllowHTTPWebhooks, AllowPrivate: cfg.AllowPrivateWebhooks},
-		EventRetention:   time.Duration(cfg.EventRetentionDays) * 24 * time.Hour,
+		Webhooks: core.WebhookOptions{AllowHTTP: cfg.AllowHTTPWebhooks, AllowPrivate: cfg.AllowPrivateWebhooks,
+			UserAgent: "Dialtone/" + version},
+		EventRetention: time.Duration(cfg.EventRetentionDays) * 24 * time.Hour,
 		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
 			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros},
 		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
@@ -147,6 +153,13 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return nil, fmt.Errorf("create the first organization: %w", err)
 	}
 	s.created, s.credential = created, key.Credential
+	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Logger: riverLogger(log)})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.jobs.Start(ctx); err != nil {
+		return nil, err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -168,25 +181,29 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { s.errc <- s.http.Serve(ln) }()
 
-	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	go periodically(jobs, time.Hour, log, "swept expired idempotency records", s.svc.Idempotency.Sweep)
-	go periodically(jobs, time.Hour, log, "deleted events past their retention", s.svc.Events.Sweep)
-	go periodically(jobs, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
+	go periodically(background, time.Hour, log, "swept expired idempotency records", s.svc.Idempotency.Sweep)
+	go periodically(background, time.Hour, log, "deleted events past their retention", s.svc.Events.Sweep)
+	go periodically(background, time.Hour, log, "charged monthly number rentals", func(ctx context.Context) (int64, error) {
 		n, err := s.svc.PhoneNumbers.ChargeRentals(ctx)
 		return int64(n), err
 	})
-	go func() { defer close(s.dispatched); s.svc.Calls.Run(jobs) }()
+	go func() { defer close(s.dispatched); s.svc.Calls.Run(background) }()
 	ok = true
 	return s, nil
 }
 
 // stop drains in-flight requests (until ctx ends), ends the calls this server holds, stops
-// the media clock and closes the database.
+// the jobs (a delivery still running when ctx ends is cancelled and retried later), the media
+// clock, and closes the database.
 func (s *server) stop(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	s.cancel()
 	<-s.dispatched
+	if jerr := s.jobs.Stop(ctx); jerr != nil {
+		s.log.Warn("stop jobs", "error", jerr)
+	}
 	_ = s.clock.Stop(context.Background())
 	s.store.Close()
 	if err != nil {
@@ -247,4 +264,28 @@ func voiceCatalog() dialtone.VoiceCatalog {
 		return speech.Catalogs{sandbox.Voices{}, espeak.Voices{}}
 	}
 	return sandbox.Voices{}
+}
+
+// riverLogger is the logger River logs through: warnings and errors only, since every
+// delivery attempt, failed or not, is in the deliveries log already.
+func riverLogger(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn})
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

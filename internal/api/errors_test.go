@@ -181,6 +181,16 @@ func TestEveryErrorCode(t *testing.T) {
 		covered[dialtone.CodeWebhookEndpointLimit] = true
 	})
 
+	t.Run("webhook endpoint disabled", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{})
+		ep := createEndpoint(t, env, env.Admin, `{"url":"https://hooks.example.com/dialtone","events":["*"]}`)
+		mustStatus(t, call(t, env, "PATCH", "/v1/webhook-endpoints/"+ep.ID, env.Admin, `{"enabled":false}`), 200)
+		evID := provision(t, env, "")
+		wantError(t, env, call(t, env, "POST", "/v1/events/"+evID+"/redeliver", env.Admin, `{"webhook_endpoint_id":"`+ep.ID+`"}`),
+			dialtone.CodeWebhookEndpointDisabled, "webhook_endpoint_id")
+		covered[dialtone.CodeWebhookEndpointDisabled] = true
+	})
+
 	t.Run("database gone", func(t *testing.T) {
 		env := apitest.Start(t, "sqlite", apitest.Options{})
 		env.Store.Close()

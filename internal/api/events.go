@@ -38,3 +38,16 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, ev)
 	return nil
 }
+
+func (s *Server) redeliverEvent(w http.ResponseWriter, r *http.Request) error {
+	params, b, err := decodeParams(w, r, core.ValidateRedeliver)
+	if err != nil {
+		return err
+	}
+	rd, err := s.svc.Webhooks.Redeliver(r.Context(), principal(r.Context()), r.PathValue("id"), params)
+	if err != nil {
+		return b.orderFields(err)
+	}
+	writeJSON(w, http.StatusAccepted, rd)
+	return nil
+}

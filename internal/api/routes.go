@@ -81,6 +81,7 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "POST", Path: "/v1/sandbox/calls", Operation: "createSandboxCall", Summary: "Make a simulated person call one of your sandbox numbers", Tag: "Sandbox", Role: write, Request: dialtone.SandboxCallParams{}, Response: dialtone.Call{}, Status: 201}, s.createSandboxCall),
 		r(Route{Method: "GET", Path: "/v1/events", Operation: "listEvents", Summary: "List events (kept 30 days unless the operator changes it)", Tag: "Events", Role: read, Query: append(listQuery, "type"), Response: dialtone.List[dialtone.Event]{}}, s.listEvents),
 		r(Route{Method: "GET", Path: "/v1/events/{id}", Operation: "getEvent", Summary: "Retrieve an event", Tag: "Events", Role: read, Response: dialtone.Event{}}, s.getEvent),
+		r(Route{Method: "POST", Path: "/v1/events/{id}/redeliver", Operation: "redeliverEvent", Summary: "Send an event to webhook endpoints again, with fresh retries", Tag: "Events", Role: write, Request: dialtone.RedeliverParams{}, Response: dialtone.Redelivery{}, Status: 202}, s.redeliverEvent),
 		r(Route{Method: "GET", Path: "/v1/usage", Operation: "getUsage", Summary: "Calls, minutes and cost over a period, by day or by agent", Tag: "Billing", Role: read, Query: []string{"from", "to", "group_by"}, Response: dialtone.Usage{}}, s.getUsage),
 
 		r(Route{Method: "GET", Path: "/v1/telephony-config", Operation: "getTelephonyConfig", Summary: "The destinations calls may reach", Tag: "Destinations", Role: read, Response: dialtone.TelephonyConfig{}}, s.getTelephonyConfig),
@@ -98,5 +99,7 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "PATCH", Path: "/v1/webhook-endpoints/{id}", Operation: "updateWebhookEndpoint", Summary: "Change a webhook endpoint's URL, events, description, or enable or disable it", Tag: "Webhook endpoints", Role: write, Request: dialtone.WebhookEndpointUpdateParams{}, Response: dialtone.WebhookEndpoint{}}, s.updateWebhookEndpoint),
 		r(Route{Method: "DELETE", Path: "/v1/webhook-endpoints/{id}", Operation: "deleteWebhookEndpoint", Summary: "Delete a webhook endpoint", Tag: "Webhook endpoints", Role: write, Response: dialtone.Deleted{}}, s.deleteWebhookEndpoint),
 		r(Route{Method: "POST", Path: "/v1/webhook-endpoints/{id}/rotate-secret", Operation: "rotateWebhookEndpointSecret", Summary: "Replace a webhook endpoint's signing secret (the old one signs too for 24 h)", Tag: "Webhook endpoints", Role: write, Secret: true, Request: struct{}{}, Response: dialtone.WebhookEndpoint{}}, s.rotateWebhookEndpointSecret),
+		r(Route{Method: "POST", Path: "/v1/webhook-endpoints/{id}/test", Operation: "testWebhookEndpoint", Summary: "Send a signed webhook.test event to an endpoint now and return the attempt", Tag: "Webhook endpoints", Role: write, Request: struct{}{}, Response: dialtone.WebhookDelivery{}}, s.testWebhookEndpoint),
+		r(Route{Method: "GET", Path: "/v1/webhook-endpoints/{id}/deliveries", Operation: "listWebhookDeliveries", Summary: "List the delivery attempts of a webhook endpoint, newest first", Tag: "Webhook endpoints", Role: read, Query: listQuery, Response: dialtone.List[dialtone.WebhookDelivery]{}}, s.listWebhookDeliveries),
 	}
 }

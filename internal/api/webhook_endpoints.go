@@ -75,3 +75,28 @@ func (s *Server) rotateWebhookEndpointSecret(w http.ResponseWriter, r *http.Requ
 	writeJSON(w, http.StatusOK, e)
 	return nil
 }
+
+func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.Webhooks.List(r.Context(), principal(r.Context()), r.PathValue("id"), lp)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (s *Server) testWebhookEndpoint(w http.ResponseWriter, r *http.Request) error {
+	if _, bad, err := decodeBody(w, r, &struct{}{}); err != nil || len(bad) > 0 {
+		return firstErr(err, bad)
+	}
+	d, err := s.svc.Webhooks.Test(r.Context(), principal(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}

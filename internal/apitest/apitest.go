@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/dialtonehq/dialtone/internal/api"
 	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/jobs"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/session"
@@ -35,6 +37,7 @@ type Env struct {
 	Server   *api.Server
 	Engine   *session.Engine
 	Carrier  *carrier.Carrier // the sandbox carrier: what its simulated people heard
+	Jobs     *jobs.Runner     // nil with Options.NoJobs
 }
 
 // Options tunes the server; zero values are the server's defaults.
@@ -58,6 +61,41 @@ type Options struct {
 	Engine session.Config
 	// Webhooks configure webhook endpoints; a nil Resolver means Resolver{} (no real DNS).
 	Webhooks core.WebhookOptions
+	// Clock, when set, is the time of the services and of the job runner (River), so that a
+	// test moves time forward by hand; nil is the real clock.
+	Clock *Clock
+	// NoJobs leaves jobs (webhook deliveries) unworked: the job runner does not run.
+	NoJobs bool
+}
+
+// Clock is a fake clock a test moves by hand; it is safe for concurrent use. It is also a
+// River time generator, so River schedules retries on it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t.UTC().Truncate(time.Microsecond)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// NowOrNil returns the clock's time (River's TimeGenerator: a stubbed time is never nil).
+func (c *Clock) NowOrNil() *time.Time {
+	t := c.Now()
+	return &t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t.UTC().Truncate(time.Microsecond)
 }
 
 // Resolver is a fake DNS for webhook endpoint hosts, so that tests never query real DNS: a
@@ -93,7 +131,12 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	if opts.Webhooks.Resolver == nil {
 		opts.Webhooks.Resolver = Resolver{}
 	}
+	var now func() time.Time
+	if opts.Clock != nil {
+		now = opts.Clock.Now
+	}
 	svc := core.New(st, voices, core.Options{
+		Now:              now,
 		Secrets:          box,
 		IdempotencyWait:  opts.IdempotencyWait,
 		Carriers:         []dialtone.Carrier{sb},
@@ -109,6 +152,10 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 		go func() { defer close(done); svc.Calls.Run(ctx) }()
 		t.Cleanup(func() { cancel(); <-done })
 	}
+	var runner *jobs.Runner
+	if !opts.NoJobs {
+		runner = startJobs(t, st, svc, opts.Clock)
+	}
 	key, ok, err := svc.Organizations.Bootstrap(context.Background())
 	if err != nil || !ok {
 		t.Fatalf("bootstrap: ok=%v err=%v", ok, err)
@@ -120,7 +167,7 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return &Env{URL: ts.URL, Admin: key.Credential, OrgID: key.OrganizationID, Store: st, Services: svc, Server: srv,
-		Engine: engine, Carrier: sb}
+		Engine: engine, Carrier: sb, Jobs: runner}
 }
 
 // startEngine starts the send clock and the conversation engine; the clock stops when the
@@ -212,4 +259,29 @@ func MaxLive(t testing.TB, calls []dialtone.Call) int {
 		most = max(most, live)
 	}
 	return most
+}
+
+// startJobs starts the job runner over st, on clock when it is not nil; it stops when the
+// test ends.
+func startJobs(t testing.TB, st *sqlstore.Store, svc *core.Services, clock *Clock) *jobs.Runner {
+	t.Helper()
+	cfg := jobs.Config{Store: st, Webhooks: svc.Webhooks}
+	if clock != nil {
+		cfg.Time = clock
+	}
+	r, err := jobs.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.Stop(ctx); err != nil {
+			t.Errorf("stop jobs: %v", err)
+		}
+	})
+	return r
 }

@@ -26,7 +26,7 @@ func (s *Calls) converse(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 		s.endQuietly(ctx, c.ID, dialtone.EndedAgentError)
 		return true
 	}
-	start := dialtone.ConversationStart{Call: c, Agent: a, Leg: leg, Control: callControl{s: s, orgID: c.OrganizationID}}
+	start := dialtone.ConversationStart{Call: c, Agent: a, Leg: leg, Control: callControl{s: s, orgID: c.OrganizationID, agentID: a.ID}}
 	if a.BrainSecret != "" && s.secrets != nil {
 		if start.Secret, err = s.secrets.Open(a.BrainSecret); err != nil {
 			s.log.ErrorContext(ctx, "conversation: open the brain's key", "call_id", c.ID, "agent_id", a.ID, "error", err)
@@ -116,17 +116,15 @@ func (s *Calls) beep(id string) bool {
 
 // callControl is what a conversation may do to its call.
 type callControl struct {
-	s     *Calls
-	orgID string
+	s       *Calls
+	orgID   string
+	agentID string
 }
 
 // Publish stores a live event of the call.
 func (c callControl) Publish(ctx context.Context, callID string, ev dialtone.ConversationEvent) {
 	t := c.s.now()
-	e := dialtone.Event{
-		ID: dialtone.NewID(dialtone.PrefixEvent), Object: "event", Type: ev.Object, ObjectID: callID,
-		CreatedAt: t, Data: dialtone.EventData{Object: marshalObject(ev)},
-	}
+	e := newEvent(ev.Object, callID, ev, c.agentID, t)
 	if err := c.s.store.InsertEvents(ctx, c.orgID, []dialtone.Event{e}); err != nil {
 		c.s.log.ErrorContext(ctx, "publish conversation event", "call_id", callID, "type", ev.Object, "error", err)
 	}

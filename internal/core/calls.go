@@ -317,10 +317,7 @@ func nonNil(m map[string]string) map[string]string {
 
 // callEvent is the event row recording that c entered its current status at t.
 func callEvent(c dialtone.Call, t time.Time) dialtone.Event {
-	data := marshalObject(c)
-	return dialtone.Event{ID: dialtone.NewID(dialtone.PrefixEvent), Object: "event",
-		Type: dialtone.CallEventType(c.Status), ObjectID: c.ID, CreatedAt: t,
-		Data: dialtone.EventData{Object: data}}
+	return newEvent(dialtone.CallEventType(c.Status), c.ID, c, deref(c.AgentID), t)
 }
 
 // Events returns the events of a call of p's organization (read role) that came after the

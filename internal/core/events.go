@@ -56,13 +56,27 @@ func ValidateEventFilter(f dialtone.EventFilter) dialtone.FieldErrors {
 	return fe
 }
 
-// Sweep deletes every event older than the retention period, in batches of at most
-// sweepBatch rows, and returns how many it deleted.
+// Sweep deletes every event, and every webhook delivery attempt, older than the retention
+// period, in batches of at most sweepBatch rows, and returns how many events it deleted.
 func (s *Events) Sweep(ctx context.Context) (int64, error) {
 	before := s.now().Add(-s.retention)
+	total, err := sweep(ctx, func(ctx context.Context) (int64, error) {
+		return s.store.DeleteEventsBefore(ctx, before, sweepBatch)
+	})
+	if err != nil {
+		return total, err
+	}
+	_, err = sweep(ctx, func(ctx context.Context) (int64, error) {
+		return s.store.DeleteWebhookDeliveriesBefore(ctx, before, sweepBatch)
+	})
+	return total, err
+}
+
+// sweep calls del until it deletes fewer than sweepBatch rows, and returns the total.
+func sweep(ctx context.Context, del func(context.Context) (int64, error)) (int64, error) {
 	var total int64
 	for {
-		n, err := s.store.DeleteEventsBefore(ctx, before, sweepBatch)
+		n, err := del(ctx)
 		total += n
 		if err != nil || n < sweepBatch {
 			return total, err
@@ -73,8 +87,17 @@ func (s *Events) Sweep(ctx context.Context) (int64, error) {
 	}
 }
 
-// newEvent is an event of type typ about the object id, whose data is obj as it is now.
-func newEvent(typ, id string, obj any, t time.Time) dialtone.Event {
+// newEvent is an event of type typ about the object id, whose data is obj as it is now, and
+// which concerns agent agentID ("" for none).
+func newEvent(typ, id string, obj any, agentID string, t time.Time) dialtone.Event {
 	return dialtone.Event{ID: dialtone.NewID(dialtone.PrefixEvent), Object: "event", Type: typ,
-		ObjectID: id, CreatedAt: t, Data: dialtone.EventData{Object: marshalObject(obj)}}
+		ObjectID: id, AgentID: agentID, CreatedAt: t, Data: dialtone.EventData{Object: marshalObject(obj)}}
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -121,7 +121,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 			},
 			MinBalanceMicros: dialtone.MinBalanceToProvisionMicros,
 		}
-		provisioned := newEvent(dialtone.EventPhoneNumberProvisioned, n.ID, n, now)
+		provisioned := newEvent(dialtone.EventPhoneNumberProvisioned, n.ID, n, deref(n.AgentID), now)
 		err = s.store.InsertPhoneNumber(ctx, p.OrganizationID, n, s.limit, charge, provisioned)
 		if err == nil {
 			return n, nil
@@ -232,7 +232,7 @@ func (s *PhoneNumbers) Delete(ctx context.Context, p dialtone.Principal, id stri
 	}
 	now := s.now()
 	n, err := s.store.ReleasePhoneNumber(ctx, p.OrganizationID, id, now, func(n dialtone.PhoneNumber) dialtone.Event {
-		return newEvent(dialtone.EventPhoneNumberReleased, n.ID, n, now)
+		return newEvent(dialtone.EventPhoneNumberReleased, n.ID, n, deref(n.AgentID), now)
 	})
 	if err != nil {
 		return storeError(err, dialtone.CodePhoneNumberNotFound)

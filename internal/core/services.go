@@ -19,6 +19,7 @@ type Services struct {
 	Billing          *Billing
 	Calls            *Calls
 	WebhookEndpoints *WebhookEndpoints
+	Webhooks         *WebhookDeliveries
 	Events           *Events
 	Usage            *Usage
 	Idempotency      *Idempotency
@@ -74,6 +75,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	telephony := &TelephonyConfigs{store: store, now: clock}
 	calls := newCalls(store, telephony, callCarriers, prices, opt.Calls, clock)
 	calls.secrets = opt.Secrets
+	endpoints := newWebhookEndpoints(store, opt.Secrets, opt.Webhooks, clock)
 	return &Services{
 		Organizations:    &Organizations{store: store, keys: keys, now: clock},
 		Keys:             keys,
@@ -82,7 +84,8 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},
 		Calls:            calls,
-		WebhookEndpoints: newWebhookEndpoints(store, opt.Secrets, opt.Webhooks, clock),
+		WebhookEndpoints: endpoints,
+		Webhooks:         newWebhookDeliveries(store, endpoints, opt.Webhooks, clock),
 		Events:           &Events{store: store, retention: cmp.Or(opt.EventRetention, dialtone.DefaultEventRetentionDays*24*time.Hour), now: clock},
 		Usage:            &Usage{store: store, now: clock},
 		Idempotency:      newIdempotency(store, clock, opt.IdempotencyTTL, opt.IdempotencyWait),

@@ -137,6 +137,21 @@ type Store interface {
 	UpdateWebhookEndpoint(ctx context.Context, orgID, id string, mutate func(*WebhookEndpointRecord) error) (WebhookEndpointRecord, error)
 	// DeleteWebhookEndpoint marks an endpoint deleted at t; ErrNotFound.
 	DeleteWebhookEndpoint(ctx context.Context, orgID, id string, t time.Time) error
+	// WebhookRoutes returns orgID's endpoints that are not deleted, as routing sees them.
+	WebhookRoutes(ctx context.Context, orgID string) ([]WebhookRoute, error)
+	// EnqueueWebhookDeliveries inserts a delivery job for each of jobs.
+	EnqueueWebhookDeliveries(ctx context.Context, jobs []WebhookDeliveryJob) error
+	// RecordWebhookDelivery stores attempt d of orgID and, in the same transaction, the
+	// health of its endpoint: a delivered attempt ends the endpoint's run of failures; any
+	// other starts one unless one is running, and then, when health is not nil, disables the
+	// endpoint with the reason health returns for the run's start ("" keeps it enabled).
+	RecordWebhookDelivery(ctx context.Context, orgID string, d dialtone.WebhookDelivery, health WebhookHealth) error
+	// ListWebhookDeliveries returns a page of the attempts of orgID's endpoint endpointID,
+	// newest first, and whether more follow; ErrBadCursor.
+	ListWebhookDeliveries(ctx context.Context, orgID, endpointID string, lp dialtone.ListParams) ([]dialtone.WebhookDelivery, bool, error)
+	// DeleteWebhookDeliveriesBefore deletes at most limit attempts (of every organization)
+	// made before t and returns how many it deleted.
+	DeleteWebhookDeliveriesBefore(ctx context.Context, t time.Time, limit int) (int64, error)
 
 	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
 	// ledger, unless the organization already holds limit live numbers (ErrLimit), another

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/netguard"
+	"github.com/dialtonehq/dialtone/internal/webhook"
 )
 
 // WebhookOptions configure the webhook endpoint service.
@@ -24,6 +25,11 @@ type WebhookOptions struct {
 	// AllowPrivate accepts endpoints on loopback, private, link-local and other non-public
 	// addresses (--allow-private-webhooks).
 	AllowPrivate bool
+	// UserAgent is the User-Agent of deliveries, such as "Dialtone/1.4.0".
+	UserAgent string
+	// Deliverer sends the deliveries; nil means one whose transport dials only the addresses
+	// the policy above allows (Resolver, AllowPrivate), with UserAgent.
+	Deliverer *webhook.Deliverer
 }
 
 // WebhookEndpointRecord is a webhook endpoint as stored: the public fields plus its secrets,
@@ -205,18 +211,23 @@ func (s *WebhookEndpoints) SigningSecrets(ctx context.Context, orgID, id string)
 	if err != nil {
 		return nil, storeError(err, dialtone.CodeWebhookEndpointNotFound)
 	}
+	return s.signingSecrets(rec)
+}
+
+// signingSecrets opens rec's live secrets, as SigningSecrets returns them.
+func (s *WebhookEndpoints) signingSecrets(rec WebhookEndpointRecord) ([]string, error) {
 	if s.secrets == nil {
 		return nil, dialtone.Internal(errors.New("webhook endpoints: no secret key configured"))
 	}
 	secret, err := s.secrets.Open(rec.SealedSecret)
 	if err != nil {
-		return nil, dialtone.Internal(fmt.Errorf("open the secret of webhook endpoint %s: %w", id, err))
+		return nil, dialtone.Internal(fmt.Errorf("open the secret of webhook endpoint %s: %w", rec.ID, err))
 	}
 	out := []string{secret}
 	if rec.PreviousSealedSecret != "" && rec.PreviousSecretExpiresAt != nil && s.now().Before(*rec.PreviousSecretExpiresAt) {
 		prev, err := s.secrets.Open(rec.PreviousSealedSecret)
 		if err != nil {
-			return nil, dialtone.Internal(fmt.Errorf("open the previous secret of webhook endpoint %s: %w", id, err))
+			return nil, dialtone.Internal(fmt.Errorf("open the previous secret of webhook endpoint %s: %w", rec.ID, err))
 		}
 		out = append(out, prev)
 	}

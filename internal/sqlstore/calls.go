@@ -122,14 +122,18 @@ func nonNilMap(m map[string]string) map[string]string {
 	return m
 }
 
-// storeEffects inserts the events and the charge of a change of orgID's calls.
-func storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.CallEffects) error {
+// storeEffects inserts the events and the charge of a change of orgID's objects, and a
+// webhook delivery job for every endpoint that receives each event.
+func (s *Store) storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.CallEffects) error {
 	for _, ev := range fx.Events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, organization_id, type, object_id,
-			data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			ev.ID, orgID, ev.Type, ev.ObjectID, string(ev.Data.Object), dbTime(ev.CreatedAt)); err != nil {
+			agent_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			ev.ID, orgID, ev.Type, ev.ObjectID, nullIfEmpty(ev.AgentID), string(ev.Data.Object), dbTime(ev.CreatedAt)); err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
+	}
+	if err := s.enqueueEventDeliveries(ctx, tx, orgID, fx.Events); err != nil {
+		return err
 	}
 	if fx.Charge != nil {
 		if err := insertLedgerEntry(ctx, tx, orgID, *fx.Charge); err != nil {
@@ -181,7 +185,7 @@ func (s *Store) InsertCall(ctx context.Context, orgID string, caps core.CallCoun
 			return err
 		}
 		stored = c
-		return storeEffects(ctx, tx, orgID, fx)
+		return s.storeEffects(ctx, tx, orgID, fx)
 	})
 	switch {
 	case err == nil:
@@ -218,7 +222,7 @@ func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim 
 			return err
 		}
 		claimed, ok = c, true
-		return storeEffects(ctx, tx, orgID, fx)
+		return s.storeEffects(ctx, tx, orgID, fx)
 	})
 	if err != nil {
 		return dialtone.Call{}, false, fmt.Errorf("claim call: %w", err)
@@ -260,7 +264,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 			return err
 		}
 		updated = c
-		return storeEffects(ctx, tx, c.OrganizationID, fx)
+		return s.storeEffects(ctx, tx, c.OrganizationID, fx)
 	})
 	return updateResult(updated, err, "update call")
 }

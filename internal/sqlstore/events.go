@@ -13,16 +13,18 @@ import (
 )
 
 // eventColumns is the select list scanEvent reads.
-const eventColumns = `id, type, object_id, data, created_at`
+const eventColumns = `id, type, object_id, agent_id, data, created_at`
 
 // scanEvent reads one row of eventColumns.
 func scanEvent(row rowScanner) (dialtone.Event, error) {
 	ev := dialtone.Event{Object: "event"}
 	var data []byte
+	var agentID sql.NullString
 	var created timestamp
-	if err := row.Scan(&ev.ID, &ev.Type, &ev.ObjectID, &data, &created); err != nil {
+	if err := row.Scan(&ev.ID, &ev.Type, &ev.ObjectID, &agentID, &data, &created); err != nil {
 		return dialtone.Event{}, err
 	}
+	ev.AgentID = agentID.String
 	ev.Data.Object = json.RawMessage(data)
 	ev.CreatedAt = created.Time
 	return ev, nil

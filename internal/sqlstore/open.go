@@ -16,7 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
@@ -58,18 +62,32 @@ type Store struct {
 	// getKey and getAgent are the queries of GetKey and GetAgent, which every authenticated
 	// request runs, on reader (prepared there on SQLite; see preparedQuery).
 	getKey, getAgent *preparedQuery
+	// jobs inserts River jobs in the store's transactions (see jobs.go).
+	jobs *river.Client[*sql.Tx]
+	// postgresURL is the database URL on PostgreSQL ("" on SQLite), for NewJobClient's
+	// listener pool.
+	postgresURL string
+	// listenPools are the pgx pools NewJobClient opened, closed by Close.
+	listenMu    sync.Mutex
+	listenPools []*pgxpool.Pool
 }
 
 // newStore returns a Store over its pools; reader may be writer.
-func newStore(d dialect, writer, reader *sql.DB) *Store {
+func newStore(d dialect, writer, reader *sql.DB) (*Store, error) {
 	prepare := d == dialectSQLite
-	return &Store{
+	s := &Store{
 		dialect:  d,
 		writer:   writer,
 		reader:   reader,
 		getKey:   newPreparedQuery(reader, keyGet, prepare),
 		getAgent: newPreparedQuery(reader, agentGet, prepare),
 	}
+	jobs, err := newInserter(s.riverDriver())
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	s.jobs = jobs
+	return s, nil
 }
 
 var _ core.Store = (*Store)(nil)
@@ -145,7 +163,7 @@ func openSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(sqliteReaders)
 	reader.SetMaxIdleConns(sqliteReaders)
-	return newStore(dialectSQLite, writer, reader), nil
+	return newStore(dialectSQLite, writer, reader)
 }
 
 func openSQLitePool(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
@@ -173,7 +191,12 @@ func openPostgres(ctx context.Context, u *url.URL) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to postgresql database %s: %w", u.Redacted(), err)
 	}
-	return newStore(dialectPostgres, db, db), nil
+	s, err := newStore(dialectPostgres, db, db)
+	if err != nil {
+		return nil, err
+	}
+	s.postgresURL = u.String()
+	return s, nil
 }
 
 // Dialect returns "sqlite" or "postgres".
@@ -186,6 +209,12 @@ func (s *Store) Close() error {
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	for _, p := range s.listenPools {
+		p.Close()
+	}
+	s.listenPools = nil
 	return err
 }
 

@@ -142,7 +142,7 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 		if charge != nil {
 			fx.Charge = &charge.Entry
 		}
-		return storeEffects(ctx, tx, orgID, fx)
+		return s.storeEffects(ctx, tx, orgID, fx)
 	})
 	switch {
 	case err == nil:
@@ -273,7 +273,7 @@ func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time
 		if err != nil || event == nil {
 			return err
 		}
-		return storeEffects(ctx, tx, orgID, core.CallEffects{Events: []dialtone.Event{event(n)}})
+		return s.storeEffects(ctx, tx, orgID, core.CallEffects{Events: []dialtone.Event{event(n)}})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.PhoneNumber{}, core.ErrNotFound

@@ -68,7 +68,8 @@ const webhookEndpointInsert = `INSERT INTO webhook_endpoints (id, organization_i
 
 const webhookEndpointUpdate = `UPDATE webhook_endpoints SET url = $1, events = $2, description = $3,
 	enabled = $4, disabled_reason = $5, secret = $6, secret_hint = $7, previous_secret = $8,
-	previous_secret_expires_at = $9, updated_at = $10
+	previous_secret_expires_at = $9, updated_at = $10,
+	failing_since = CASE WHEN $4 THEN failing_since ELSE NULL END
 	WHERE id = $11 AND organization_id = $12 AND deleted_at IS NULL
 	RETURNING ` + webhookEndpointColumns
 

@@ -1,0 +1,117 @@
+// Package jobs runs Dialtone's background work on River (DESIGN §6): the job client, its
+// queues, and a worker per job kind. Jobs are inserted by the store in the transaction of the
+// change that caused them; this package only works them.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/dialtonehq/dialtone/internal/core"
+)
+
+// Defaults of Config.
+const (
+	// DefaultWebhookWorkers is how many deliveries one process sends at once.
+	DefaultWebhookWorkers = 200
+	// pollInterval is how often a polling client looks for new jobs: on SQLite it bounds how
+	// soon a new job is worked; on PostgreSQL notifications wake the client at once and
+	// polling is only the safety net.
+	sqlitePollInterval   = 20 * time.Millisecond
+	postgresPollInterval = time.Second
+	// fetchCooldown is the least time between two fetches of one queue.
+	fetchCooldown = 2 * time.Millisecond
+)
+
+// Store is what the job client needs of the store.
+type Store interface {
+	// NewJobClient returns a River client working jobs in the store's database.
+	NewJobClient(ctx context.Context, cfg *river.Config) (*river.Client[*sql.Tx], error)
+	// JobPollsOnly reports whether the client learns of new jobs only by polling.
+	JobPollsOnly() bool
+}
+
+// Config configures a Runner.
+type Config struct {
+	Store    Store
+	Webhooks *core.WebhookDeliveries
+	Logger   *slog.Logger
+	// WebhookWorkers bounds concurrent deliveries; 0 means DefaultWebhookWorkers.
+	WebhookWorkers int
+	// Time replaces River's clock (tests drive retries with a fake clock); nil is the real one.
+	Time rivertype.TimeGenerator
+}
+
+// Runner works Dialtone's jobs until stopped.
+type Runner struct {
+	client *river.Client[*sql.Tx]
+}
+
+// New returns a Runner that is not started.
+func New(ctx context.Context, cfg Config) (*Runner, error) {
+	if cfg.Store == nil || cfg.Webhooks == nil {
+		return nil, errors.New("jobs: Store and Webhooks are required")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &webhookWorker{svc: cfg.Webhooks}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	poll := postgresPollInterval
+	if cfg.Store.JobPollsOnly() {
+		poll = sqlitePollInterval
+	}
+	n := cfg.WebhookWorkers
+	if n <= 0 {
+		n = DefaultWebhookWorkers
+	}
+	rc := &river.Config{
+		Queues:            map[string]river.QueueConfig{core.QueueWebhooks: {MaxWorkers: n}},
+		Workers:           workers,
+		FetchCooldown:     fetchCooldown,
+		FetchPollInterval: poll,
+		Logger:            logger,
+		JobTimeout:        webhookJobTimeout,
+	}
+	if cfg.Time != nil {
+		rc.Test.Time = cfg.Time
+	}
+	client, err := cfg.Store.NewJobClient(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{client: client}, nil
+}
+
+// Start starts working jobs; ctx only bounds starting.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones until ctx ends, then cancels them
+// (a cancelled delivery is retried later, by this process or another).
+func (r *Runner) Stop(ctx context.Context) error {
+	err := r.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(err, r.client.StopAndCancel(cctx))
+}
+
+// Client is the River client, for tests that inspect jobs.
+func (r *Runner) Client() *river.Client[*sql.Tx] { return r.client }
