@@ -82,6 +82,9 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		FetchPollInterval: poll,
 		Logger:            logger,
 		JobTimeout:        webhookJobTimeout,
+		// A job still "running" this long after it started belongs to a process that died
+		// (a job never runs longer than its timeout): River hands it to another worker.
+		RescueStuckJobsAfter: webhookJobTimeout + 30*time.Second,
 	}
 	if cfg.Time != nil {
 		rc.Test.Time = cfg.Time
