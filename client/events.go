@@ -72,3 +72,14 @@ func (s *EventsService) All(ctx context.Context, p *EventListParams) iter.Seq2[d
 	}
 	return all(ctx, p.page(), fetch, func(e dialtone.Event) string { return e.ID })
 }
+
+// Redeliver sends the event to webhook endpoints again, each with a fresh set of retries:
+// to params.WebhookEndpointID only when it is set, otherwise to every enabled endpoint that
+// receives the event now (possibly none). params may be nil. event_not_found,
+// webhook_endpoint_not_found, webhook_endpoint_disabled.
+func (s *EventsService) Redeliver(ctx context.Context, id string, params *dialtone.RedeliverParams) (*dialtone.Redelivery, error) {
+	if params == nil {
+		params = &dialtone.RedeliverParams{}
+	}
+	return sendID[dialtone.Redelivery](ctx, s.c, "event", id, request{method: http.MethodPost, path: "/v1/events/{id}/redeliver", body: params})
+}

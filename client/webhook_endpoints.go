@@ -56,3 +56,26 @@ func (s *WebhookEndpointsService) List(ctx context.Context, p *ListParams) (*dia
 func (s *WebhookEndpointsService) All(ctx context.Context, p *ListParams) iter.Seq2[dialtone.WebhookEndpoint, error] {
 	return all(ctx, p, s.List, func(e dialtone.WebhookEndpoint) string { return e.ID })
 }
+
+// Test sends the endpoint a signed webhook.test event now (even when it is disabled) and
+// returns the attempt: Outcome "delivered" when the receiver answered 2xx, otherwise "failed"
+// with StatusCode and Error saying why. webhook_endpoint_not_found.
+func (s *WebhookEndpointsService) Test(ctx context.Context, id string) (*dialtone.WebhookDelivery, error) {
+	return sendID[dialtone.WebhookDelivery](ctx, s.c, "webhook endpoint", id, request{method: http.MethodPost, path: "/v1/webhook-endpoints/{id}/test"})
+}
+
+// Deliveries returns one page of the endpoint's delivery attempts, newest first; p may be
+// nil. webhook_endpoint_not_found.
+func (s *WebhookEndpointsService) Deliveries(ctx context.Context, id string, p *ListParams) (*dialtone.List[dialtone.WebhookDelivery], error) {
+	return sendID[dialtone.List[dialtone.WebhookDelivery]](ctx, s.c, "webhook endpoint", id,
+		request{method: http.MethodGet, path: "/v1/webhook-endpoints/{id}/deliveries", query: p.query()})
+}
+
+// AllDeliveries iterates over every delivery attempt of the endpoint, fetching pages as the
+// loop needs them; see AgentsService.All for the order and the errors.
+func (s *WebhookEndpointsService) AllDeliveries(ctx context.Context, id string, p *ListParams) iter.Seq2[dialtone.WebhookDelivery, error] {
+	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.WebhookDelivery], error) {
+		return s.Deliveries(ctx, id, page)
+	}
+	return all(ctx, p, fetch, func(d dialtone.WebhookDelivery) string { return d.ID })
+}

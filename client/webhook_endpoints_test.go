@@ -2,12 +2,19 @@ package client_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/client"
+	"github.com/dialtonehq/dialtone/internal/apitest"
+	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 )
 
@@ -91,5 +98,66 @@ func TestWebhookEndpointsCRUD(t *testing.T) {
 				t.Fatal("empty id accepted")
 			}
 		})
+	}
+}
+
+func TestWebhookDeliveriesTestAndRedeliver(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get("webhook-id"))
+		mu.Unlock()
+	}))
+	defer rc.Close()
+	received := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(ids)
+	}
+	wait := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); received() < n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("received %d deliveries, want %d", received(), n)
+			}
+		}
+	}
+	env := apitest.Start(t, "sqlite", apitest.Options{Webhooks: core.WebhookOptions{AllowHTTP: true, AllowPrivate: true}})
+	c := client.New(env.URL, env.Admin)
+	ctx := context.Background()
+	e, err := c.WebhookEndpoints.Create(ctx, dialtone.WebhookEndpointCreateParams{
+		URL: dialtone.Some(rc.URL), Events: dialtone.Some([]string{dialtone.EventPhoneNumberProvisioned}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.WebhookEndpoints.Test(ctx, e.ID)
+	if err != nil || d.Outcome != dialtone.DeliveryDelivered || d.EventType != dialtone.EventWebhookTest || received() != 1 {
+		t.Fatalf("test = %+v, %v (received %d)", d, err, received())
+	}
+	if _, err := c.PhoneNumbers.Create(ctx, dialtone.PhoneNumberCreateParams{}); err != nil {
+		t.Fatal(err)
+	}
+	wait(2)
+	rd, err := c.Events.Redeliver(ctx, ids[1], nil)
+	if err != nil || rd.EventID != ids[1] || !slices.Equal(rd.WebhookEndpointIDs, []string{e.ID}) {
+		t.Fatalf("redeliver = %+v, %v", rd, err)
+	}
+	wait(3)
+	var outcomes []string
+	for d, err := range c.WebhookEndpoints.AllDeliveries(ctx, e.ID, &client.ListParams{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes = append(outcomes, d.EventType+":"+d.Outcome)
+	}
+	want := []string{"phone_number.provisioned:delivered", "phone_number.provisioned:delivered", "webhook.test:delivered"}
+	if !slices.Equal(outcomes, want) {
+		t.Errorf("deliveries %v, want %v", outcomes, want)
+	}
+	var apiErr *client.Error
+	if _, err := c.Events.Redeliver(ctx, "evt_missing", nil); !errors.As(err, &apiErr) || apiErr.Code != dialtone.CodeEventNotFound {
+		t.Errorf("redeliver a missing event: %v", err)
 	}
 }

@@ -5,7 +5,9 @@ package apitest
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"slices"
@@ -20,11 +22,13 @@ import (
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/jobs"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
+	"github.com/dialtonehq/dialtone/internal/netguard"
 	"github.com/dialtonehq/dialtone/internal/secretbox"
 	"github.com/dialtonehq/dialtone/internal/session"
 	"github.com/dialtonehq/dialtone/internal/speech/sandbox"
 	"github.com/dialtonehq/dialtone/internal/sqlstore"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
+	"github.com/dialtonehq/dialtone/internal/webhook"
 )
 
 // Env is a running server.
@@ -130,6 +134,9 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	sb := &carrier.Carrier{TimeScale: opts.TimeScale}
 	if opts.Webhooks.Resolver == nil {
 		opts.Webhooks.Resolver = Resolver{}
+	}
+	if opts.Webhooks.Deliverer == nil {
+		opts.Webhooks.Deliverer = localDeliverer(opts.Webhooks)
 	}
 	var now func() time.Time
 	if opts.Clock != nil {
@@ -284,4 +291,29 @@ func startJobs(t testing.TB, st *sqlstore.Store, svc *core.Services, clock *Cloc
 		}
 	})
 	return r
+}
+
+// localDeliverer is the server's deliverer (the operator's policy, opts.Resolver) except that
+// it never connects outside this machine: the fake Resolver gives unknown names a public
+// address, which a test must not reach.
+func localDeliverer(opts core.WebhookOptions) *webhook.Deliverer {
+	tr := webhook.GuardedTransport(netguard.Policy{AllowHTTP: opts.AllowHTTP, AllowPrivate: opts.AllowPrivate}, opts.Resolver)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		addrs, err := netguard.Resolve(ctx, opts.Resolver, host)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if !a.IsLoopback() {
+				return nil, fmt.Errorf("apitest: %s resolves to %s, and tests never connect outside this machine", host, a)
+			}
+		}
+		return dial(ctx, network, address)
+	}
+	return &webhook.Deliverer{Client: &http.Client{Transport: tr}, UserAgent: opts.UserAgent}
 }
