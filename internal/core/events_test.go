@@ -43,7 +43,24 @@ func TestEventRetention(t *testing.T) {
 		if _, err := svc.PhoneNumbers.Create(t.Context(), p, dialtone.PhoneNumberCreateParams{}); err != nil {
 			t.Fatal(err)
 		}
+		// Delivery attempts are swept with the events.
+		ep := core.WebhookEndpointRecord{WebhookEndpoint: dialtone.WebhookEndpoint{ID: dialtone.NewID(dialtone.PrefixWebhookEndpoint),
+			URL: "https://hooks.example.com/x", Events: []string{"*"}, Enabled: true, CreatedAt: clock(), UpdatedAt: clock()},
+			SealedSecret: "sealed"}
+		if err := st.InsertWebhookEndpoint(t.Context(), p.OrganizationID, ep, 20); err != nil {
+			t.Fatal(err)
+		}
+		attempt := func() dialtone.WebhookDelivery {
+			d := dialtone.WebhookDelivery{ID: dialtone.NewID(dialtone.PrefixWebhookDelivery), WebhookEndpointID: ep.ID,
+				EventID: events[0].ID, EventType: events[0].Type, Attempt: 1, Outcome: dialtone.DeliveryDelivered, CreatedAt: clock()}
+			if err := st.RecordWebhookDelivery(t.Context(), p.OrganizationID, d, nil); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		attempt()
 		advance(5 * 24 * time.Hour)
+		recent := attempt()
 		newNumber, err := svc.PhoneNumbers.Create(t.Context(), p, dialtone.PhoneNumberCreateParams{})
 		if err != nil {
 			t.Fatal(err)
@@ -70,6 +87,10 @@ func TestEventRetention(t *testing.T) {
 		}
 		if n, err := svc.Events.Sweep(t.Context()); err != nil || n != 0 {
 			t.Fatalf("second sweep: %d, %v", n, err)
+		}
+		ds, _, err := st.ListWebhookDeliveries(t.Context(), p.OrganizationID, ep.ID, dialtone.ListParams{})
+		if err != nil || len(ds) != 1 || ds[0].ID != recent.ID {
+			t.Fatalf("delivery attempts left: %+v, %v", ds, err)
 		}
 	})
 }

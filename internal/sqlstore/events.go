@@ -63,10 +63,16 @@ func (s *Store) ListEvents(ctx context.Context, orgID string, f dialtone.EventFi
 // DeleteEventsBefore deletes at most limit of the oldest events created before t, of every
 // organization, and returns how many it deleted.
 func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int64, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM events WHERE seq IN
-		(SELECT seq FROM events WHERE created_at < $1 ORDER BY seq LIMIT $2)`, dbTime(t), limit)
+	return s.deleteOldest(ctx, "events", t, limit)
+}
+
+// deleteOldest deletes at most limit of the oldest rows of table (which has seq and
+// created_at columns) created before t, and returns how many it deleted.
+func (s *Store) deleteOldest(ctx context.Context, table string, t time.Time, limit int) (int64, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM `+table+` WHERE seq IN
+		(SELECT seq FROM `+table+` WHERE created_at < $1 ORDER BY seq LIMIT $2)`, dbTime(t), limit)
 	if err != nil {
-		return 0, fmt.Errorf("delete old events: %w", err)
+		return 0, fmt.Errorf("delete old %s: %w", table, err)
 	}
 	return res.RowsAffected()
 }

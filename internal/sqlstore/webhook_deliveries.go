@@ -176,10 +176,5 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, orgID, endpointID str
 // DeleteWebhookDeliveriesBefore deletes at most limit of the oldest attempts made before t, of
 // every organization, and returns how many it deleted.
 func (s *Store) DeleteWebhookDeliveriesBefore(ctx context.Context, t time.Time, limit int) (int64, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE seq IN
-		(SELECT seq FROM webhook_deliveries WHERE created_at < $1 ORDER BY seq LIMIT $2)`, dbTime(t), limit)
-	if err != nil {
-		return 0, fmt.Errorf("delete old webhook deliveries: %w", err)
-	}
-	return res.RowsAffected()
+	return s.deleteOldest(ctx, "webhook_deliveries", t, limit)
 }
