@@ -20,8 +20,9 @@ import (
 // committed change always has its follow-up work, a rolled-back one never does.
 //
 // Both engines use River over database/sql, so jobs are inserted with the very *sql.Tx the
-// store writes with: riversqlite on SQLite, riverdatabasesql on PostgreSQL (which listens for
-// River's notifications on a small pgx pool of its own, so a job is worked as soon as its
+// store writes with: riversqlite on SQLite (whose notifications River keeps in a table its
+// listener reads every 50 ms), riverdatabasesql on PostgreSQL (which listens for River's
+// notifications on a small pgx pool of its own, so a job is worked as soon as its
 // transaction commits).
 
 // riverSchemaVersion is the River schema version migration 15 creates. It is pinned, not
@@ -125,7 +126,3 @@ func (s *Store) NewJobClient(ctx context.Context, cfg *river.Config) (*river.Cli
 	}
 	return c, nil
 }
-
-// JobPollsOnly reports whether job clients of this store learn of new jobs only by polling
-// (SQLite), so that their poll interval bounds how soon a job is worked.
-func (s *Store) JobPollsOnly() bool { return s.dialect == dialectSQLite }
