@@ -21,9 +21,10 @@ import (
 
 // process is a `dialtone serve` running as its own operating-system process.
 type process struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	cred string // the bootstrap credential, when this process created the database
+	cmd    *exec.Cmd
+	base   string        // http://127.0.0.1:port
+	cred   string        // the bootstrap credential, when this process created the database
+	exited chan struct{} // closed once the process has exited and been waited for
 }
 
 // buildBinary compiles this command once for the test.
@@ -52,8 +53,8 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd}
 	exited := make(chan struct{})
+	p := &process{cmd: cmd, exited: exited}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -92,6 +93,18 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 		t.Fatalf("serve did not start:\n%s", stderr.String())
 	}
 	return p
+}
+
+// kill ends the process with SIGKILL, as a crash would, and waits until it has exited. The
+// cleanup of startProcess then finds it gone and returns at once.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Kill()
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the killed process did not exit")
+	}
 }
 
 // do sends one API request and decodes a 2xx answer into out.
