@@ -21,12 +21,6 @@ import (
 const (
 	// DefaultWebhookWorkers is how many deliveries one process sends at once.
 	DefaultWebhookWorkers = 200
-	// pollInterval is how often the client looks for new jobs unprompted. A job inserted by
-	// any server wakes every client sooner: PostgreSQL delivers River's insert notification
-	// at once (LISTEN/NOTIFY); on SQLite, River's listener reads its notification table every
-	// 50 ms. So polling is only the safety net (and polling SQLite costs a writer slot and
-	// about 1.5 ms of CPU each time).
-	pollInterval = time.Second
 	// fetchCooldown is the least time between two fetches of one queue.
 	fetchCooldown = 2 * time.Millisecond
 )
@@ -35,6 +29,8 @@ const (
 type Store interface {
 	// NewJobClient returns a River client working jobs in the store's database.
 	NewJobClient(ctx context.Context, cfg *river.Config) (*river.Client[*sql.Tx], error)
+	// JobPollInterval is how often a job client should look for jobs unprompted.
+	JobPollInterval() time.Duration
 }
 
 // Config configures a Runner.
@@ -74,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		Queues:            map[string]river.QueueConfig{core.QueueWebhooks: {MaxWorkers: n}},
 		Workers:           workers,
 		FetchCooldown:     fetchCooldown,
-		FetchPollInterval: pollInterval,
+		FetchPollInterval: cfg.Store.JobPollInterval(),
 		Logger:            logger,
 		JobTimeout:        webhookJobTimeout,
 		// A job still "running" this long after it started belongs to a process that died

@@ -35,7 +35,7 @@ const SQLiteFileName = "dialtone.db"
 const (
 	sqliteReaders       = 4
 	postgresConns       = 20
-	postgresIdleConns   = 10
+	postgresIdleConns   = 20
 	postgresMaxIdleTime = 5 * time.Minute
 	postgresMaxLifetime = time.Hour
 )

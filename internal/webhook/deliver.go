@@ -308,7 +308,7 @@ func GuardedTransport(policy netguard.Policy, resolver netguard.Resolver) *http.
 		ForceAttemptHTTP2:      true,
 		DisableCompression:     true,
 		MaxIdleConns:           256,
-		MaxIdleConnsPerHost:    16,
+		MaxIdleConnsPerHost:    256, // ≥ jobs.DefaultWebhookWorkers, so bursts reuse connections
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: MaxResponseBody,
 	}
