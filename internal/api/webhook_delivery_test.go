@@ -21,6 +21,7 @@ import (
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/core"
+	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 	"github.com/dialtonehq/dialtone/internal/webhook"
 )
 
@@ -132,6 +133,19 @@ func jobState(t *testing.T, env *apitest.Env, evID, epID string) rivertype.JobSt
 	return state
 }
 
+// eachDialectOnClock runs fn on a server of each dialect whose services and job runner share
+// a fake clock of its own, stopped a minute ahead of the real one: jobs the database inserts
+// at its real time are then due on the clock at once.
+func eachDialectOnClock(t *testing.T, opts apitest.Options, fn func(t *testing.T, env *apitest.Env, clock *apitest.Clock)) {
+	for _, d := range sqltest.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			clock := apitest.NewClock(time.Now().Add(time.Minute))
+			opts.Clock = clock
+			fn(t, apitest.Start(t, d, opts), clock)
+		})
+	}
+}
+
 // provision provisions a number (attached to agentID unless "") and returns the id of its
 // phone_number.provisioned event.
 func provision(t *testing.T, env *apitest.Env, agentID string) string {
@@ -160,9 +174,6 @@ func provision(t *testing.T, env *apitest.Env, agentID string) string {
 // scheduled (the documented delays: 5 s, then 5 min, ±20%); a 400 gets one attempt; a 410
 // gets one and disables its endpoint.
 func TestWebhookRetriesOnTheSchedule(t *testing.T) {
-	// The clock starts ahead of the real one, so that jobs inserted at the database's real
-	// time are due on it at once.
-	clock := apitest.NewClock(time.Now().Add(time.Minute))
 	rc := newReceiver(t, func(path string, n int) int {
 		switch path {
 		case "/flaky":
@@ -175,9 +186,8 @@ func TestWebhookRetriesOnTheSchedule(t *testing.T) {
 		}
 		return http.StatusGone
 	})
-	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, Clock: clock, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
-		t0 := time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
-		clock.Set(t0)
+	eachDialectOnClock(t, apitest.Options{Webhooks: loopbackWebhooks, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env, clock *apitest.Clock) {
+		t0 := clock.Now()
 		rc.mu.Lock()
 		rc.got = nil
 		rc.mu.Unlock()
@@ -431,7 +441,6 @@ func str(p *string) string {
 // dialtone.WebhookFailingDisableAfter is disabled, with a disabled_reason that says so; a
 // delivered attempt before that ends the run of failures.
 func TestWebhookEndpointFailingForDaysIsDisabled(t *testing.T) {
-	clock := apitest.NewClock(time.Now().Add(time.Minute))
 	var failing sync.Map // path → bool
 	rc := newReceiver(t, func(path string, _ int) int {
 		if v, _ := failing.Load(path); v == true {
@@ -439,9 +448,8 @@ func TestWebhookEndpointFailingForDaysIsDisabled(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, Clock: clock, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
-		t0 := time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
-		clock.Set(t0)
+	eachDialectOnClock(t, apitest.Options{Webhooks: loopbackWebhooks, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env, clock *apitest.Clock) {
+		t0 := clock.Now()
 		path := "/days-" + env.OrgID
 		failing.Store(path, true)
 		ep := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+path+`","events":["phone_number.provisioned"]}`)
