@@ -124,7 +124,9 @@ func (s *Calls) answered(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 	if s.converse(ctx, c, leg) {
 		// The conversation keeps the maximum duration on the call's audio clock; this
 		// backstop bounds the call on the wall clock should the audio stall.
-		s.after(c.ID, time.Duration(maxDuration)*time.Second+maxDurationGrace, func(ctx context.Context) {
+		// The grace is not scaled by --sandbox-time-scale: it is a margin for a slow
+		// machine, not call time, and a compressed call's audio clock may lag the most.
+		s.afterReal(c.ID, s.scaled(time.Duration(maxDuration)*time.Second)+maxDurationGrace, func(ctx context.Context) {
 			s.endQuietly(ctx, c.ID, dialtone.EndedMaxDuration)
 		})
 		return
