@@ -71,6 +71,12 @@ const (
 	CodeWebhookEndpointLimit    Code = "webhook_endpoint_limit"
 	CodeWebhookEndpointDisabled Code = "webhook_endpoint_disabled"
 
+	// Contacts.
+	CodeContactNotFound      Code = "contact_not_found"
+	CodeContactAlreadyExists Code = "contact_already_exists"
+	CodeInvalidCSV           Code = "invalid_csv"
+	CodeImportTooLarge       Code = "import_too_large"
+
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
 	CodeInternalError      Code = "internal_error"
@@ -348,6 +354,30 @@ var catalogue = []CatalogEntry{
 			"and this agent has none. Provision one with `POST /v1/phone-numbers` and `agent_id`, or " +
 			"attach an existing number to the agent.",
 		Equivalents: []string{"N: agent_no_phone"}},
+
+	// Contacts.
+	{Code: CodeContactNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such contact.",
+		Doc: "No contact with this id exists in your organization: it was deleted (deletion is " +
+			"permanent), or the id is mistyped. Another organization's contacts are indistinguishable " +
+			"from missing ones. `GET /v1/contacts?search=` finds a contact by name or number."},
+	{Code: CodeContactAlreadyExists, Type: TypeConflict, Status: 409,
+		Message: "Your organization already has a contact with this phone number.",
+		Doc: "An organization has one contact per phone number, so that a message or call from a " +
+			"number finds exactly one contact. `details.contact_id` names the contact that has it: " +
+			"change that contact with `PATCH /v1/contacts/{id}` instead, or delete it first."},
+	{Code: CodeInvalidCSV, Type: TypeInvalidRequest, Status: 400,
+		Message: "The uploaded file is not a CSV file of contacts.",
+		Doc: "`POST /v1/contacts/import` takes a UTF-8 CSV file, comma-separated, whose first row names " +
+			"the columns: `phone_number` is required, `name`, `email` and `notes` are optional, and any " +
+			"other column becomes a `metadata` key (at most 50, of 1 to 40 characters). The message " +
+			"says what is wrong (no `phone_number` column, a column named twice, a malformed quote " +
+			"and its line); nothing was imported. Export the sheet again as \"CSV UTF-8\"."},
+	{Code: CodeImportTooLarge, Type: TypeInvalidRequest, Status: 413,
+		Message: "The import is larger than allowed.",
+		Doc: "One import may hold at most 10,000 contact rows and 5 MiB. `details.limit_rows` and " +
+			"`details.limit_bytes` state the limits; nothing was imported. Split the file and import " +
+			"the parts one after another."},
 
 	// rate_limit_error
 	{Code: CodeConcurrentCallLimit, Type: TypeRateLimit, Status: 429, Retryable: true,

@@ -32,6 +32,7 @@ type Client struct {
 	Voices          *VoicesService
 
 	WebhookEndpoints *WebhookEndpointsService
+	Contacts         *ContactsService
 
 	baseURL     string
 	credential  string
@@ -127,5 +128,6 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	c.TelephonyConfig = &TelephonyConfigService{c: c}
 	c.Voices = &VoicesService{c: c}
 	c.WebhookEndpoints = &WebhookEndpointsService{c: c}
+	c.Contacts = &ContactsService{c: c}
 	return c
 }

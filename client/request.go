@@ -43,6 +43,12 @@ type request struct {
 	opts   []RequestOption
 }
 
+// rawBody is a request body sent as is, such as a file upload, rather than as JSON.
+type rawBody struct {
+	data        []byte
+	contentType string
+}
+
 // do sends r (retrying as retry.go describes) and decodes a 2xx JSON answer into out. A non-2xx
 // answer is returned as *Error.
 func (c *Client) do(ctx context.Context, r request, out any) error {
@@ -53,7 +59,10 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 	}
 	var body []byte
-	if r.body != nil {
+	contentType := "application/json"
+	if rb, ok := r.body.(rawBody); ok {
+		body, contentType = rb.data, rb.contentType
+	} else if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("dialtone: encode %s %s request: %w", r.method, r.path, err)
@@ -71,7 +80,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	header.Set("Accept", "application/json")
 	header.Set("User-Agent", c.userAgent)
 	if body != nil {
-		header.Set("Content-Type", "application/json")
+		header.Set("Content-Type", contentType)
 	}
 	if r.method == http.MethodPost {
 		key := ro.idempotencyKey

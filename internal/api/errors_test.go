@@ -51,6 +51,9 @@ func TestEveryErrorCode(t *testing.T) {
 		tooMany[fmt.Sprintf("k%d", i)] = "v"
 	}
 	big := `{"name":"` + strings.Repeat("x", 1<<20) + `"}`
+	mustStatus(t, call(t, env, "POST", "/v1/contacts", env.Admin, `{"phone_number":"+14155550123"}`), 201)
+	noPhoneCSV, csvType := csvUpload(t, "file", "name\nAda\n")
+	hugeCSV, hugeType := csvUpload(t, "file", "phone_number\n"+strings.Repeat("+14155550123\n", dialtone.MaxContactImportRows+1))
 
 	cases := []struct {
 		name, method, path, cred, body string
@@ -104,6 +107,10 @@ func TestEveryErrorCode(t *testing.T) {
 		{"no numbers in area", "POST", "/v1/phone-numbers", env.Admin, `{"area_code":"999"}`, nil, dialtone.CodeNoNumbersAvailable, ""},
 		{"unfunded prepaid number", "POST", "/v1/phone-numbers", unfunded, `{}`, nil, dialtone.CodeInsufficientBalance, ""},
 		{"credit unknown organization", "POST", "/v1/organizations/org_nope/credits", operator, `{"amount_micros":1000000}`, nil, dialtone.CodeOrganizationNotFound, ""},
+		{"no such contact", "GET", "/v1/contacts/ct_nope", env.Admin, "", nil, dialtone.CodeContactNotFound, ""},
+		{"contact number taken", "POST", "/v1/contacts", env.Admin, `{"phone_number":"+14155550123"}`, nil, dialtone.CodeContactAlreadyExists, "phone_number"},
+		{"csv without phone_number", "POST", "/v1/contacts/import", env.Admin, noPhoneCSV, []string{"Content-Type", csvType}, dialtone.CodeInvalidCSV, ""},
+		{"csv too long", "POST", "/v1/contacts/import", env.Admin, hugeCSV, []string{"Content-Type", hugeType}, dialtone.CodeImportTooLarge, ""},
 		{"number held by another agent", "PATCH", "/v1/phone-numbers/" + heldNumber, env.Admin, `{"agent_id":"` + agent2 + `"}`, nil, dialtone.CodeNumberAlreadyAssigned, "agent_id"},
 	}
 	covered := map[dialtone.Code]bool{}

@@ -159,6 +159,16 @@ func operation(g *schemaGen, rt Route) map[string]any {
 		op["parameters"] = params
 	}
 
+	if rt.Upload != "" {
+		op["requestBody"] = map[string]any{
+			"description": "A file upload: the file is the form field `file`.",
+			"required":    true,
+			"content": map[string]any{rt.Upload: map[string]any{"schema": map[string]any{
+				"type": "object", "required": []any{"file"},
+				"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}},
+			}}},
+		}
+	}
 	if rt.Request != nil {
 		op["requestBody"] = map[string]any{
 			"description": "A JSON object; unknown fields are rejected. An empty body is an empty object.",

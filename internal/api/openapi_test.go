@@ -224,7 +224,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if rt.Public != (hasSec && len(sec) == 0) {
 			t.Errorf("%s: public %v but security %v", key, rt.Public, op["security"])
 		}
-		if _, ok := op["requestBody"]; ok != (rt.Request != nil) {
+		if _, ok := op["requestBody"]; ok != (rt.Request != nil || rt.Upload != "") {
 			t.Errorf("%s: requestBody present %v, Request %T", key, ok, rt.Request)
 		}
 		responses, _ := op["responses"].(map[string]any)

@@ -26,6 +26,7 @@ type Route struct {
 	Response  any           // zero value of the success body type, nil for non-JSON answers
 	Stream    any           // for a Server-Sent Events stream: zero value of each event's data; no ETag
 	Binary    string        // media type of a file answer (served with ranges; no ETag buffering)
+	Upload    string        // media type of a non-JSON request body (a file upload), read by the handler
 	Status    int           // success status
 }
 
@@ -92,6 +93,13 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "GET", Path: "/v1/agents/{id}", Operation: "getAgent", Summary: "Retrieve an agent", Tag: "Agents", Role: read, Response: dialtone.Agent{}}, s.getAgent),
 		r(Route{Method: "PATCH", Path: "/v1/agents/{id}", Operation: "updateAgent", Summary: "Update an agent (only the fields sent change; null resets)", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}}, s.updateAgent),
 		r(Route{Method: "DELETE", Path: "/v1/agents/{id}", Operation: "deleteAgent", Summary: "Delete an agent (its history is kept)", Tag: "Agents", Role: write, Response: dialtone.Deleted{}}, s.deleteAgent),
+
+		r(Route{Method: "GET", Path: "/v1/contacts", Operation: "listContacts", Summary: "List contacts, optionally searching names and numbers", Tag: "Contacts", Role: read, Query: append(listQuery, "search"), Response: dialtone.List[dialtone.Contact]{}}, s.listContacts),
+		r(Route{Method: "POST", Path: "/v1/contacts", Operation: "createContact", Summary: "Create a contact", Tag: "Contacts", Role: write, Request: dialtone.ContactCreateParams{}, Response: dialtone.Contact{}, Status: 201}, s.createContact),
+		r(Route{Method: "POST", Path: "/v1/contacts/import", Operation: "importContacts", Summary: "Create contacts from an uploaded CSV file and report the rows rejected", Tag: "Contacts", Role: write, Upload: "multipart/form-data", Response: dialtone.ContactImport{}}, s.importContacts),
+		r(Route{Method: "GET", Path: "/v1/contacts/{id}", Operation: "getContact", Summary: "Retrieve a contact", Tag: "Contacts", Role: read, Response: dialtone.Contact{}}, s.getContact),
+		r(Route{Method: "PATCH", Path: "/v1/contacts/{id}", Operation: "updateContact", Summary: "Change a contact's number, name, email, notes or metadata", Tag: "Contacts", Role: write, Request: dialtone.ContactUpdateParams{}, Response: dialtone.Contact{}}, s.updateContact),
+		r(Route{Method: "DELETE", Path: "/v1/contacts/{id}", Operation: "deleteContact", Summary: "Delete a contact for good", Tag: "Contacts", Role: write, Response: dialtone.Deleted{}}, s.deleteContact),
 
 		r(Route{Method: "GET", Path: "/v1/webhook-endpoints", Operation: "listWebhookEndpoints", Summary: "List webhook endpoints", Tag: "Webhook endpoints", Role: read, Query: listQuery, Response: dialtone.List[dialtone.WebhookEndpoint]{}}, s.listWebhookEndpoints),
 		r(Route{Method: "POST", Path: "/v1/webhook-endpoints", Operation: "createWebhookEndpoint", Summary: "Create a webhook endpoint (its signing secret is shown once)", Tag: "Webhook endpoints", Role: write, Secret: true, Request: dialtone.WebhookEndpointCreateParams{}, Response: dialtone.WebhookEndpoint{}, Status: 201}, s.createWebhookEndpoint),

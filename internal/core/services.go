@@ -19,6 +19,7 @@ type Services struct {
 	Billing          *Billing
 	Calls            *Calls
 	WebhookEndpoints *WebhookEndpoints
+	Contacts         *Contacts
 	Webhooks         *WebhookDeliveries
 	Events           *Events
 	Usage            *Usage
@@ -85,6 +86,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		Billing:          &Billing{store: store, now: clock},
 		Calls:            calls,
 		WebhookEndpoints: endpoints,
+		Contacts:         &Contacts{store: store, now: clock},
 		Webhooks:         newWebhookDeliveries(store, endpoints, opt.Webhooks, clock),
 		Events:           &Events{store: store, retention: cmp.Or(opt.EventRetention, dialtone.DefaultEventRetentionDays*24*time.Hour), now: clock},
 		Usage:            &Usage{store: store, now: clock},

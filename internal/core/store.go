@@ -153,6 +153,27 @@ type Store interface {
 	// made before t and returns how many it deleted.
 	DeleteWebhookDeliveriesBefore(ctx context.Context, t time.Time, limit int) (int64, error)
 
+	// InsertContact stores a new contact of orgID, or returns ErrTaken when orgID has a
+	// contact with the same phone number (checked by a unique index, so also under races).
+	InsertContact(ctx context.Context, orgID string, c dialtone.Contact) error
+	// InsertContacts stores each of cs as a new contact of orgID in one transaction, skipping
+	// those whose phone number orgID already has; it returns, for each, whether it was
+	// inserted. The phone numbers of cs must be distinct.
+	InsertContacts(ctx context.Context, orgID string, cs []dialtone.Contact) ([]bool, error)
+	// GetContact returns a contact of orgID, or ErrNotFound.
+	GetContact(ctx context.Context, orgID, id string) (dialtone.Contact, error)
+	// GetContactByNumber returns orgID's contact with phone number number, or ErrNotFound.
+	GetContactByNumber(ctx context.Context, orgID, number string) (dialtone.Contact, error)
+	// ListContacts returns a page of orgID's contacts matching f, newest first, and whether
+	// more follow; ErrBadCursor for an unknown cursor.
+	ListContacts(ctx context.Context, orgID string, f dialtone.ContactFilter, lp dialtone.ListParams) ([]dialtone.Contact, bool, error)
+	// UpdateContact loads a contact, lets mutate change it and stores the result in one
+	// transaction, like UpdateAgent; ErrNotFound, or ErrTaken when the new phone number is
+	// another contact's.
+	UpdateContact(ctx context.Context, orgID, id string, mutate func(*dialtone.Contact) error) (dialtone.Contact, error)
+	// DeleteContact deletes a contact of orgID for good; ErrNotFound.
+	DeleteContact(ctx context.Context, orgID, id string) error
+
 	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
 	// ledger, unless the organization already holds limit live numbers (ErrLimit), another
 	// live number has the same E.164 number (ErrTaken), or the organization is prepaid and its
