@@ -29,9 +29,15 @@ type CSVRejection struct {
 	Reason string
 }
 
-// contactColumns are the columns of a contact import that are fields; any other column is a
-// metadata key.
-var contactCSVFields = []string{"phone_number", "name", "email", "notes"}
+// isContactCSVField reports whether a column of a contact import (its name trimmed and in
+// lower case) is a contact field; any other column is a metadata key.
+func isContactCSVField(name string) bool {
+	switch name {
+	case "phone_number", "name", "email", "notes":
+		return true
+	}
+	return false
+}
 
 // ParseContactsCSV reads a CSV file of contacts: a header row naming the columns
 // (phone_number required; name, email, notes optional; any other named column a metadata key;
@@ -110,11 +116,7 @@ func csvColumns(header []string) ([]string, error) {
 			return nil, dialtone.Errorf(dialtone.CodeInvalidCSV, "The column %q is named twice in the header row.", name).WithDetail("column", name)
 		}
 		named[name] = true
-		isField := false
-		for _, f := range contactCSVFields {
-			isField = isField || f == name
-		}
-		if isField {
+		if isContactCSVField(name) {
 			cols[i] = name
 		} else {
 			cols[i] = "metadata." + name
