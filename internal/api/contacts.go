@@ -1,17 +1,10 @@
 package api
 
 import (
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 
 	"github.com/dialtonehq/dialtone"
 )
-
-// maxUploadBytes is the largest request body of an upload route (Route.Upload): the largest
-// CSV file of a contact import and room for the multipart framing around it.
-const maxUploadBytes = dialtone.MaxContactImportBytes + 64<<10
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 	params, b, err := decodeParams(w, r, s.svc.Contacts.ValidateCreate)
@@ -74,7 +67,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) error {
 
 // importContacts reads the CSV file in the multipart form field "file" and imports it.
 func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) error {
-	data, err := uploadedFile(w, r, "file", dialtone.MaxContactImportBytes)
+	data, err := uploadedFile(w, r, "file")
 	if err != nil {
 		return err
 	}
@@ -84,51 +77,4 @@ func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
-}
-
-// uploadedFile returns the content of the multipart/form-data field named field of r's body:
-// unsupported_media_type for another body, field_required (param field) when the form has no
-// such field, import_too_large when the body or the file is larger than limit allows. Other
-// fields are ignored.
-func uploadedFile(w http.ResponseWriter, r *http.Request, field string, limit int64) ([]byte, error) {
-	tooLarge := dialtone.Errorf(dialtone.CodeImportTooLarge, "The file is larger than %d MiB; split it and import the parts one after another.", limit>>20).
-		WithDetail("limit_rows", dialtone.MaxContactImportRows).WithDetail("limit_bytes", limit)
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
-		return nil, dialtone.NewError(dialtone.CodeUnsupportedMediaType,
-			"This endpoint takes a file upload: send Content-Type: multipart/form-data with the file in the field \""+field+"\".").
-			WithDetail("content_type", r.Header.Get("Content-Type"))
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, dialtone.NewError(dialtone.CodeUnsupportedMediaType, "The multipart/form-data body has no boundary.").
-			WithDetail("content_type", r.Header.Get("Content-Type"))
-	}
-	for {
-		part, err := mr.NextPart()
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.Is(err, io.EOF):
-			var fe dialtone.FieldErrors
-			fe.Addf(field, dialtone.CodeFieldRequired, "The form has no field %q: send the CSV file in it.", field)
-			return nil, fe.Err()
-		case errors.As(err, &tooBig):
-			return nil, tooLarge
-		case err != nil:
-			return nil, dialtone.NewError(dialtone.CodeInvalidCSV, "The multipart/form-data body is malformed: "+err.Error()+".")
-		}
-		if part.FormName() != field {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(part, limit+1))
-		switch {
-		case errors.As(err, &tooBig):
-			return nil, tooLarge
-		case err != nil:
-			return nil, dialtone.NewError(dialtone.CodeInvalidCSV, "The multipart/form-data body is malformed: "+err.Error()+".")
-		case int64(len(data)) > limit:
-			return nil, tooLarge
-		}
-		return data, nil
-	}
 }

@@ -234,7 +234,13 @@ func TestContactsImport(t *testing.T) {
 		if e.Details["limit_rows"] != float64(dialtone.MaxContactImportRows) {
 			t.Errorf("details %v", e.Details)
 		}
-		wantError(t, env, importCSV(t, env, "phone_number,notes\n+12125550114,"+strings.Repeat("x", dialtone.MaxContactImportBytes)+"\n"), dialtone.CodeImportTooLarge, "")
+		huge := "phone_number,notes\n+12125550114," + strings.Repeat("x", dialtone.MaxContactImportBytes+100<<10) + "\n" // past the body limit too
+		plain := wantError(t, env, importCSV(t, env, huge), dialtone.CodeImportTooLarge, "")
+		// With an Idempotency-Key the middleware reads the body first: the same answer.
+		keyed := wantError(t, env, importCSV(t, env, huge, "Idempotency-Key", "too-large-1"), dialtone.CodeImportTooLarge, "")
+		if keyed.Message != plain.Message || keyed.Details["limit_bytes"] != plain.Details["limit_bytes"] {
+			t.Errorf("with a key: %q %v; without: %q %v", keyed.Message, keyed.Details, plain.Message, plain.Details)
+		}
 		other, ct := csvUpload(t, "upload", "phone_number\n+12125550115\n")
 		wantError(t, env, call(t, env, "POST", "/v1/contacts/import", env.Admin, other, "Content-Type", ct), dialtone.CodeFieldRequired, "file")
 		wantError(t, env, call(t, env, "POST", "/v1/contacts/import", env.Admin, `{"file":"x"}`), dialtone.CodeUnsupportedMediaType, "")

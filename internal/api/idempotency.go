@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
@@ -29,19 +28,11 @@ func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, rt rout
 	if !validIdempotencyKey(key) {
 		return dialtone.NewError(dialtone.CodeInvalidIdempotencyKey, "").WithParam("Idempotency-Key")
 	}
-	var raw []byte
-	var err error
-	if rt.Upload != "" { // the handler judges the upload; only its size is checked here
-		raw, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxUploadBytes))
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			return dialtone.Errorf(dialtone.CodeImportTooLarge, "The request body is larger than %d bytes.", maxUploadBytes).
-				WithDetail("limit_bytes", dialtone.MaxContactImportBytes)
-		} else if err != nil {
-			return dialtone.NewError(dialtone.CodeInvalidCSV, "The request body could not be read.")
-		}
-	} else {
-		raw, err = readBody(w, r)
+	read := readBody
+	if rt.Upload != "" {
+		read = readUpload
 	}
+	raw, err := read(w, r)
 	if err != nil {
 		return err
 	}
