@@ -204,8 +204,9 @@ func (s *WebhookEndpoints) RotateSecret(ctx context.Context, p dialtone.Principa
 }
 
 // SigningSecrets returns the secrets that sign what is sent to endpoint id of organization
-// orgID: its current secret first, then, until it expires, the one its last rotation replaced.
-// It is for delivery, not for the API: no principal is checked. webhook_endpoint_not_found.
+// orgID: its current secret first, then, until it expires, the one its last rotation replaced
+// (WebhookDeliveries signs with the same, through signingSecrets). It is not for the API: no
+// principal is checked. webhook_endpoint_not_found.
 func (s *WebhookEndpoints) SigningSecrets(ctx context.Context, orgID, id string) ([]string, error) {
 	rec, err := s.store.GetWebhookEndpoint(ctx, orgID, id)
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/core"
 )
@@ -65,15 +63,9 @@ const contactUpdate = `UPDATE contacts SET phone_number = $1, name = $2, email =
 	RETURNING ` + contactColumns
 
 // isContactTaken reports whether err is a violation of the unique index on an organization's
-// contact numbers, as either driver reports it (see isNumberTaken).
+// contact numbers.
 func isContactTaken(err error) bool {
-	if err == nil {
-		return false
-	}
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
-		return pgErr.Code == "23505" && pgErr.ConstraintName == contactNumberIndex
-	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed: contacts.organization_id, contacts.phone_number")
+	return isUniqueViolation(err, contactNumberIndex, "contacts.organization_id, contacts.phone_number")
 }
 
 // InsertContact stores c as a new contact of orgID; core.ErrTaken when orgID already has a

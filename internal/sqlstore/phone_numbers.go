@@ -157,18 +157,24 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 	return fmt.Errorf("insert phone number: %w", err)
 }
 
-// isNumberTaken reports whether err is a violation of the unique index on live numbers, as
-// either driver reports it: pgx as a *pgconn.PgError with SQLSTATE 23505 (unique_violation)
-// naming the index, modernc.org/sqlite only in the error text. Other unique violations (an id
-// used twice) are not a taken number.
+// isNumberTaken reports whether err is a violation of the unique index on live numbers. Other
+// unique violations (an id used twice) are not a taken number.
 func isNumberTaken(err error) bool {
+	return isUniqueViolation(err, phoneNumberLiveIndex, "phone_numbers.number")
+}
+
+// isUniqueViolation reports whether err violates one unique index, as either driver reports
+// it: pgx as a *pgconn.PgError with SQLSTATE 23505 (unique_violation) naming the index (index),
+// modernc.org/sqlite only in the error text, which names the index's columns (columns, as
+// "table.column, table.column").
+func isUniqueViolation(err error, index, columns string) bool {
 	if err == nil {
 		return false
 	}
 	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
-		return pgErr.Code == "23505" && pgErr.ConstraintName == phoneNumberLiveIndex
+		return pgErr.Code == "23505" && pgErr.ConstraintName == index
 	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed: phone_numbers.number")
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: "+columns)
 }
 
 // GetPhoneNumber returns orgID's live number id, or core.ErrNotFound (also for a released
