@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -154,22 +155,25 @@ func (s *Contacts) Import(ctx context.Context, p dialtone.Principal, data []byte
 	return dialtone.ContactImport{Object: "contact_import", Created: created, Rejected: GroupRejections(rejected)}, nil
 }
 
-// importReasons are the reasons a row is rejected, in the order the import report lists
-// them, each with the message of its group.
-var importReasons = []struct{ reason, message string }{
-	{dialtone.ImportRejectMissingPhone, "These rows have no phone_number."},
-	{dialtone.ImportRejectInvalidPhone, "phone_number must be a valid number in E.164 format: a +, the country code and the number, digits only, e.g. +14155550123."},
-	{dialtone.ImportRejectDuplicate, "Your organization already has a contact with this phone number, or an earlier row of the file has it."},
-	{dialtone.ImportRejectTooLong, "A value is too long: name is limited to 200 characters, email to 254, notes to 2,000."},
-	{dialtone.ImportRejectInvalidEmail, "email is not an email address such as ada@example.com."},
-	{dialtone.ImportRejectMetadata, "A metadata column's value is longer than 500 characters."},
+// importReasons returns the reasons a row is rejected, in the order the import report lists
+// them, each with the message of its group (limits quoted from their constants).
+func importReasons() []struct{ reason, message string } {
+	return []struct{ reason, message string }{
+		{dialtone.ImportRejectMissingPhone, "These rows have no phone_number."},
+		{dialtone.ImportRejectInvalidPhone, "phone_number must be a valid number in E.164 format: a +, the country code and the number, digits only, e.g. +14155550123."},
+		{dialtone.ImportRejectDuplicate, "Your organization already has a contact with this phone number, or an earlier row of the file has it."},
+		{dialtone.ImportRejectTooLong, fmt.Sprintf("A value is too long: name is limited to %d characters, email to %d, notes to %d.",
+			dialtone.MaxContactNameLen, dialtone.MaxContactEmailLen, dialtone.MaxContactNotesLen)},
+		{dialtone.ImportRejectInvalidEmail, "email is not an email address such as ada@example.com."},
+		{dialtone.ImportRejectMetadata, fmt.Sprintf("A metadata column's value is longer than %d characters.", dialtone.MaxMetadataValueLen)},
+	}
 }
 
 // GroupRejections groups rejected rows by reason, in the order of importReasons, each group's
 // rows ascending. It returns an empty, not nil, slice when nothing was rejected.
 func GroupRejections(rejected []CSVRejection) []dialtone.ContactImportRejection {
 	out := []dialtone.ContactImportRejection{}
-	for _, r := range importReasons {
+	for _, r := range importReasons() {
 		var rows []int
 		for _, rej := range rejected {
 			if rej.Reason == r.reason {
