@@ -30,12 +30,9 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -62,79 +59,20 @@ const (
 	webhookDrain = 30 * time.Second
 )
 
-// webhookReceiver is the endpoint's receiver: it records when each event id first arrives.
-type webhookReceiver struct {
-	srv *httptest.Server
-
-	mu      sync.Mutex
-	arrived map[string]time.Time
-	dups    int           // arrivals of an id already seen
-	want    int           // signal done once this many distinct ids arrived (0: never)
-	done    chan struct{} // closed when want is reached
-
-	conns atomic.Int64 // TCP connections accepted
-}
-
-func newWebhookReceiver(tb testing.TB) *webhookReceiver {
-	r := &webhookReceiver{arrived: make(map[string]time.Time), done: make(chan struct{})}
-	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
-	r.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			r.conns.Add(1)
-		}
-	}
-	r.srv.Start()
-	tb.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *webhookReceiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, err := io.ReadAll(req.Body)
-	at := time.Now()
-	var msg struct {
-		ID string `json:"id"`
-	}
-	if err != nil || json.Unmarshal(body, &msg) != nil || msg.ID == "" {
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	r.mu.Lock()
-	if _, seen := r.arrived[msg.ID]; seen {
-		r.dups++
-	} else {
-		r.arrived[msg.ID] = at
-		if r.want > 0 && len(r.arrived) == r.want {
-			close(r.done)
-		}
-	}
-	r.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// expect sets how many distinct events the run produced; done closes once all have arrived.
-func (r *webhookReceiver) expect(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.want = n
-	if len(r.arrived) >= n {
-		close(r.done)
-	}
-}
-
 // webhookTarget is a running server with one endpoint pointing at a receiver.
 type webhookTarget struct {
 	env  *apitest.Env
-	recv *webhookReceiver
+	recv *apitest.Receiver // answers 204
 }
 
 // newWebhookTarget starts the real server over dialect, with loopback receivers allowed, and
 // creates an endpoint for every event type through the API.
 func newWebhookTarget(tb testing.TB, dialect string) *webhookTarget {
 	tb.Helper()
-	recv := newWebhookReceiver(tb)
+	recv := apitest.NewReceiver(tb, func(string, int) int { return http.StatusNoContent })
 	env := apitest.Start(tb, dialect, apitest.Options{ReadsPerMinute: unlimited, WritesPerMinute: unlimited,
 		Webhooks: core.WebhookOptions{AllowHTTP: true, AllowPrivate: true}})
-	body := `{"url":"` + recv.srv.URL + `/hook","events":["` + dialtone.WebhookEventsAll + `"]}`
+	body := `{"url":"` + recv.URL + `/hook","events":["` + dialtone.WebhookEventsAll + `"]}`
 	req, err := http.NewRequest(http.MethodPost, env.URL+"/v1/webhook-endpoints", strings.NewReader(body))
 	if err != nil {
 		tb.Fatal(err)
@@ -162,11 +100,7 @@ func (t *webhookTarget) warmUp(tb testing.TB) {
 	if _, err := t.run(0, 500*time.Millisecond); err != nil {
 		tb.Fatalf("warm-up: %v", err)
 	}
-	t.recv.mu.Lock()
-	defer t.recv.mu.Unlock()
-	t.recv.arrived = make(map[string]time.Time)
-	t.recv.dups, t.recv.want, t.recv.done = 0, 0, make(chan struct{})
-	t.recv.conns.Store(0)
+	t.recv.Reset()
 }
 
 // webhookEvents returns n new phone_number.provisioned events, as the services make them.
@@ -267,21 +201,33 @@ func (t *webhookTarget) run(rate int, window time.Duration) (webhookResult, erro
 		}
 	}
 	res.produce = last.Sub(start)
-	t.recv.expect(res.produced)
-	select {
-	case <-t.recv.done:
-	case <-time.After(webhookDrain):
+	// Wait until every event arrived (or webhookDrain passed), counting cheaply while waiting.
+	firstArrivals := func() (map[string]time.Time, int) {
+		all := t.recv.Requests("")
+		arrived := make(map[string]time.Time, len(all))
+		for _, g := range all {
+			if _, seen := arrived[g.Event.ID]; !seen {
+				arrived[g.Event.ID] = g.At
+			}
+		}
+		return arrived, len(all)
 	}
+	for drain := time.Now().Add(webhookDrain); time.Now().Before(drain); time.Sleep(5 * time.Millisecond) {
+		if t.recv.Count() >= res.produced {
+			if arrived, _ := firstArrivals(); len(arrived) >= res.produced {
+				break
+			}
+		}
+	}
+	arrived, reqs := firstArrivals()
 
 	res.cpu = cpuTime() - cpu0
-	t.recv.mu.Lock()
-	defer t.recv.mu.Unlock()
-	res.dups = t.recv.dups
-	res.conns = t.recv.conns.Load()
+	res.dups = reqs - len(arrived)
+	res.conns = int64(t.recv.Conns())
 	var lastArrival time.Time
 	for _, b := range batches {
 		for _, id := range b.ids {
-			at, ok := t.recv.arrived[id]
+			at, ok := arrived[id]
 			if !ok {
 				continue
 			}

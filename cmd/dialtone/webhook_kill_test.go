@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dialtonehq/dialtone"
+	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 	"github.com/dialtonehq/dialtone/internal/webhook"
 )
@@ -47,67 +47,43 @@ func TestWebhookDeliverySurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-// hookReceiver is a webhook endpoint that answers 200 to everything and records what came.
-type hookReceiver struct {
-	mu       sync.Mutex
-	keys     map[string][]byte // the signing key of each endpoint, by the path of its URL
-	seen     map[string]int    // requests per event id
-	requests int
-	problems []string // the first few malformed requests
-	bad      int      // how many requests were malformed
-}
-
-func (r *hookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-	now := time.Now()
-	var ev struct {
-		ID string `json:"id"`
-	}
-	var problem string
-	switch {
-	case err != nil:
-		problem = "reading the body: " + err.Error()
-	case json.Unmarshal(body, &ev) != nil || ev.ID == "":
-		problem = fmt.Sprintf("body is not an event: %.200s", body)
-	case req.Header.Get(webhook.HeaderID) != ev.ID:
-		problem = fmt.Sprintf("webhook-id %q but the body is event %s", req.Header.Get(webhook.HeaderID), ev.ID)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if problem == "" {
-		if key := r.keys[req.URL.Path]; key == nil {
-			problem = "request to an endpoint that does not exist: " + req.URL.Path
-		} else if err := webhook.Check(req.Header, key, body, now, 5*time.Minute); err != nil {
-			problem = fmt.Sprintf("event %s: signature: %v", ev.ID, err)
+// checkDeliveries returns, of the requests rcv got, how many are malformed (not an event,
+// webhook-id not the event's id, not signed with the key of the endpoint at their path) and the
+// first few problems, and how many requests each event id had.
+func checkDeliveries(rcv *apitest.Receiver, keys map[string][]byte) (bad int, problems []string, seen map[string]int) {
+	seen = map[string]int{}
+	for _, g := range rcv.Requests("") {
+		var problem string
+		switch key := keys[g.Path]; {
+		case g.Event.ID == "":
+			problem = fmt.Sprintf("body is not an event: %.200s", g.Body)
+		case g.Header.Get(webhook.HeaderID) != g.Event.ID:
+			problem = fmt.Sprintf("webhook-id %q but the body is event %s", g.Header.Get(webhook.HeaderID), g.Event.ID)
+		case key == nil:
+			problem = "request to an endpoint that does not exist: " + g.Path
+		default:
+			if err := webhook.Check(g.Header, key, g.Body, g.At, 5*time.Minute); err != nil {
+				problem = fmt.Sprintf("event %s: signature: %v", g.Event.ID, err)
+			}
 		}
-	}
-	if problem != "" {
-		r.bad++
-		if len(r.problems) < 5 {
-			r.problems = append(r.problems, problem)
+		if problem != "" {
+			bad++
+			if len(problems) < 5 {
+				problems = append(problems, problem)
+			}
+			continue
 		}
-		http.Error(w, problem, http.StatusBadRequest)
-		return
+		seen[g.Event.ID]++
 	}
-	r.seen[ev.ID]++
-	w.WriteHeader(http.StatusOK)
+	return bad, problems, seen
 }
 
-func (r *hookReceiver) setKey(path, secret string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.keys[path] = webhook.Key(secret)
-}
-
-// missing returns how many of ids the receiver has not seen, and the first few of them.
-func (r *hookReceiver) missing(ids []string) (int, []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// missing returns how many of ids are not in seen, and the first few of them.
+func missing(seen map[string]int, ids []string) (int, []string) {
 	n := 0
 	var some []string
 	for _, id := range ids {
-		if r.seen[id] == 0 {
+		if seen[id] == 0 {
 			n++
 			if len(some) < 10 {
 				some = append(some, id)
@@ -225,9 +201,8 @@ func (c *apiClient) allEvents(ctx context.Context, base string) (ids []string, b
 }
 
 func testWebhookKill(t *testing.T, bin string, storage []string) {
-	rcv := &hookReceiver{seen: map[string]int{}, keys: map[string][]byte{}}
-	srv := httptest.NewServer(rcv) // on 127.0.0.1; closed after the servers stop (cleanups run last first)
-	t.Cleanup(srv.Close)
+	rcv := apitest.NewReceiver(t, nil) // answers 200; closed after the servers stop (cleanups run last first)
+	keys := map[string][]byte{}        // each endpoint's signing key, by the path of its URL
 
 	flags := append([]string{"--secret-key", testSecretKey, "--allow-http-webhooks", "--allow-private-webhooks",
 		"--rate-limit-writes-per-minute", "10000000", "--rate-limit-reads-per-minute", "10000000",
@@ -255,13 +230,13 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 		clients[i] = &apiClient{cred: cred, http: hc}
 		path := fmt.Sprintf("/hook/%d", i)
 		if err := clients[i].call(ctx, first.base, "POST", "/v1/webhook-endpoints",
-			`{"url":"`+srv.URL+path+`","events":["*"]}`, &endpoints[i]); err != nil {
+			`{"url":"`+rcv.URL+path+`","events":["*"]}`, &endpoints[i]); err != nil {
 			t.Fatal(err)
 		}
 		if endpoints[i].Secret == "" {
 			t.Fatalf("the endpoint was created without a secret: %+v", endpoints[i])
 		}
-		rcv.setKey(path, endpoints[i].Secret)
+		keys[path] = webhook.Key(endpoints[i].Secret)
 	}
 
 	// A third of the burst, then SIGKILL while requests and deliveries are in flight.
@@ -288,9 +263,7 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 	bcancel()
 	<-burstDone
 	hc.CloseIdleConnections()
-	rcv.mu.Lock()
-	atKill := rcv.requests
-	rcv.mu.Unlock()
+	atKill := rcv.Count()
 	t.Logf("killed with SIGKILL after %d answered event-creating requests; %d webhooks received by then", stored.Load(), atKill)
 
 	// Restart on the same database and finish the burst.
@@ -341,7 +314,8 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 		deadline = d.Add(-30 * time.Second) // fail with the missing ids rather than panic
 	}
 	for {
-		n, some := rcv.missing(ids)
+		_, _, seen := checkDeliveries(rcv, keys)
+		n, some := missing(seen, ids)
 		if n == 0 {
 			break
 		}
@@ -352,10 +326,9 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 	}
 	drained := time.Since(restarted)
 
-	rcv.mu.Lock()
-	defer rcv.mu.Unlock()
-	if rcv.bad > 0 {
-		t.Errorf("%d malformed webhook requests, e.g.:\n%s", rcv.bad, strings.Join(rcv.problems, "\n"))
+	bad, problems, seen := checkDeliveries(rcv, keys)
+	if bad > 0 {
+		t.Errorf("%d malformed webhook requests, e.g.:\n%s", bad, strings.Join(problems, "\n"))
 	}
 	inDB := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -363,7 +336,7 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 	}
 	var stray []string
 	dups := 0
-	for id, k := range rcv.seen {
+	for id, k := range seen {
 		dups += k - 1
 		if !inDB[id] && len(stray) < 5 {
 			stray = append(stray, id)
@@ -374,5 +347,5 @@ func testWebhookKill(t *testing.T, bin string, storage []string) {
 	}
 	t.Logf("%d events stored (all delivered), %d webhook requests received, %d duplicates; "+
 		"every event delivered %.1fs after the restart (%.1fs after the kill)",
-		len(ids), rcv.requests, dups, drained.Seconds(), time.Since(killedAt).Seconds())
+		len(ids), rcv.Count(), dups, drained.Seconds(), time.Since(killedAt).Seconds())
 }

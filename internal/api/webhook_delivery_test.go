@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"strings"
@@ -24,57 +22,6 @@ import (
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 	"github.com/dialtonehq/dialtone/internal/webhook"
 )
-
-// received is one request a receiver got.
-type received struct {
-	Path   string
-	Header http.Header
-	Body   []byte
-	Event  dialtone.Event
-}
-
-// receiver is a webhook receiver on loopback: status picks the answer to each request from
-// its path and the number of requests to that path so far (1 for the first).
-type receiver struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []received
-	status func(path string, n int) int
-}
-
-func newReceiver(t *testing.T, status func(path string, n int) int) *receiver {
-	rc := &receiver{status: status}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var ev dialtone.Event
-		_ = json.Unmarshal(body, &ev)
-		rc.mu.Lock()
-		rc.got = append(rc.got, received{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Event: ev})
-		n := 0
-		for _, g := range rc.got {
-			if g.Path == r.URL.Path {
-				n++
-			}
-		}
-		rc.mu.Unlock()
-		w.WriteHeader(rc.status(r.URL.Path, n))
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-// requests returns what path received so far.
-func (rc *receiver) requests(path string) []received {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	var out []received
-	for _, g := range rc.got {
-		if g.Path == path {
-			out = append(out, g)
-		}
-	}
-	return out
-}
 
 // loopbackWebhooks lets endpoints live on the test's loopback receivers.
 var loopbackWebhooks = core.WebhookOptions{AllowHTTP: true, AllowPrivate: true, UserAgent: "Dialtone/test"}
@@ -174,7 +121,7 @@ func provision(t *testing.T, env *apitest.Env, agentID string) string {
 // scheduled (the documented delays: 5 s, then 5 min, ±20%); a 400 gets one attempt; a 410
 // gets one and disables its endpoint.
 func TestWebhookRetriesOnTheSchedule(t *testing.T) {
-	rc := newReceiver(t, func(path string, n int) int {
+	rc := apitest.NewReceiver(t, func(path string, n int) int {
 		switch path {
 		case "/flaky":
 			if n <= 2 {
@@ -188,12 +135,10 @@ func TestWebhookRetriesOnTheSchedule(t *testing.T) {
 	})
 	eachDialectOnClock(t, apitest.Options{Webhooks: loopbackWebhooks, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env, clock *apitest.Clock) {
 		t0 := clock.Now()
-		rc.mu.Lock()
-		rc.got = nil
-		rc.mu.Unlock()
-		flaky := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+`/flaky","events":["phone_number.provisioned"]}`)
-		bad := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+`/bad","events":["phone_number.provisioned"]}`)
-		gone := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+`/gone","events":["*"]}`)
+		rc.Reset()
+		flaky := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+`/flaky","events":["phone_number.provisioned"]}`)
+		bad := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+`/bad","events":["phone_number.provisioned"]}`)
+		gone := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+`/gone","events":["*"]}`)
 		evID := provision(t, env, "")
 
 		// 400: one attempt, failed, and the job is over.
@@ -243,7 +188,7 @@ func TestWebhookRetriesOnTheSchedule(t *testing.T) {
 		waitFor(t, "the delivered job to complete", func() bool { return jobState(t, env, evID, flaky.ID) == rivertype.JobStateCompleted })
 
 		// Every attempt carried the same webhook-id and a valid signature.
-		reqs := rc.requests("/flaky")
+		reqs := rc.Requests("/flaky")
 		if len(reqs) != 3 {
 			t.Fatalf("receiver got %d requests, want 3", len(reqs))
 		}
@@ -265,20 +210,20 @@ func TestWebhookRetriesOnTheSchedule(t *testing.T) {
 // TestWebhookAgentEndpoints: an endpoint of an agent receives that agent's events instead of
 // the organization-wide endpoints; the organization's endpoint receives the rest.
 func TestWebhookAgentEndpoints(t *testing.T) {
-	rc := newReceiver(t, func(string, int) int { return http.StatusNoContent })
+	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusNoContent })
 	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, TimeScale: 0.01, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
 		agentID, _, _ := callSetup(t, env, env.Admin, "")
-		org := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+`/org-`+env.OrgID+`","events":["*"]}`)
-		mine := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+`/agent-`+env.OrgID+`","events":["*"],"agent_id":"`+agentID+`"}`)
+		org := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+`/org-`+env.OrgID+`","events":["*"]}`)
+		mine := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+`/agent-`+env.OrgID+`","events":["*"],"agent_id":"`+agentID+`"}`)
 
 		id := placeCall(t, env, env.Admin, agentID, sandboxTo("10"), "") // busy: queued … ended
 		waitCall(t, env, env.Admin, id, ended)
 		callEvents := eventTypes(t, env, env.OrgID, id)
 		waitFor(t, "the agent endpoint to get the call's events", func() bool {
-			return len(rc.requests("/agent-"+env.OrgID)) == len(callEvents)
+			return len(rc.Requests("/agent-"+env.OrgID)) == len(callEvents)
 		})
 		var got []string
-		for _, r := range rc.requests("/agent-" + env.OrgID) {
+		for _, r := range rc.Requests("/agent-" + env.OrgID) {
 			var c struct{ ID string }
 			_ = json.Unmarshal(r.Event.Data.Object, &c)
 			if c.ID != id {
@@ -295,8 +240,8 @@ func TestWebhookAgentEndpoints(t *testing.T) {
 
 		// An event without an agent goes to the organization's endpoint only.
 		other := provision(t, env, "")
-		waitFor(t, "the organization endpoint", func() bool { return len(rc.requests("/org-"+env.OrgID)) == 1 })
-		if r := rc.requests("/org-" + env.OrgID)[0]; r.Event.ID != other {
+		waitFor(t, "the organization endpoint", func() bool { return len(rc.Requests("/org-"+env.OrgID)) == 1 })
+		if r := rc.Requests("/org-" + env.OrgID)[0]; r.Event.ID != other {
 			t.Errorf("organization endpoint got %s %s, want %s", r.Event.Type, r.Event.ID, other)
 		}
 		// No job ever routed the call's events to the organization's endpoint: every job is
@@ -346,8 +291,8 @@ func (r *rebinding) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr
 // the endpoint was created but resolves to loopback when an event is sent (DNS rebinding) is
 // refused at delivery; nothing reaches the receiver on loopback.
 func TestWebhookDeliveryRefusesPrivateAddresses(t *testing.T) {
-	rc := newReceiver(t, func(string, int) int { return http.StatusOK })
-	_, port, _ := net.SplitHostPort(rc.srv.Listener.Addr().String())
+	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusOK })
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rc.URL, "http://"))
 	dns := &rebinding{}
 	opts := apitest.Options{Webhooks: core.WebhookOptions{AllowHTTP: true, Resolver: dns}, ReadsPerMinute: pollReads}
 	eachDialectWith(t, opts, func(t *testing.T, env *apitest.Env) {
@@ -365,7 +310,7 @@ func TestWebhookDeliveryRefusesPrivateAddresses(t *testing.T) {
 		if td := decode[dialtone.WebhookDelivery](t, r.Raw); td.Outcome != dialtone.DeliveryFailed || !strings.Contains(str(td.Error), "loopback") {
 			t.Errorf("test send %s", r.Raw)
 		}
-		if n := len(rc.requests("/hook")); n != 0 {
+		if n := len(rc.Requests("/hook")); n != 0 {
 			t.Errorf("the loopback receiver got %d requests", n)
 		}
 	})
@@ -374,10 +319,10 @@ func TestWebhookDeliveryRefusesPrivateAddresses(t *testing.T) {
 // TestWebhookTestAndRedeliver covers POST /v1/webhook-endpoints/{id}/test and
 // POST /v1/events/{id}/redeliver.
 func TestWebhookTestAndRedeliver(t *testing.T) {
-	rc := newReceiver(t, func(string, int) int { return http.StatusOK })
+	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusOK })
 	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
 		path := "/redeliver-" + env.OrgID
-		ep := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+path+`","events":["phone_number.provisioned"]}`)
+		ep := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+path+`","events":["phone_number.provisioned"]}`)
 
 		r := call(t, env, "POST", "/v1/webhook-endpoints/"+ep.ID+"/test", env.Admin, "")
 		mustStatus(t, r, http.StatusOK)
@@ -386,7 +331,7 @@ func TestWebhookTestAndRedeliver(t *testing.T) {
 			td.EventType != dialtone.EventWebhookTest || td.Attempt != 1 || td.WebhookEndpointID != ep.ID {
 			t.Fatalf("test delivery %s", r.Raw)
 		}
-		got := rc.requests(path)
+		got := rc.Requests(path)
 		if len(got) != 1 || got[0].Event.Type != dialtone.EventWebhookTest || got[0].Header.Get("webhook-id") != td.EventID ||
 			!webhook.Verify(got[0].Header, webhook.Key(ep.Secret), got[0].Body, time.Now(), time.Minute) {
 			t.Fatalf("receiver got %+v", got)
@@ -396,15 +341,15 @@ func TestWebhookTestAndRedeliver(t *testing.T) {
 		}
 
 		evID := provision(t, env, "")
-		waitFor(t, "the first delivery", func() bool { return len(rc.requests(path)) == 2 })
+		waitFor(t, "the first delivery", func() bool { return len(rc.Requests(path)) == 2 })
 		r = call(t, env, "POST", "/v1/events/"+evID+"/redeliver", env.Admin, "")
 		mustStatus(t, r, http.StatusAccepted)
 		rd := decode[dialtone.Redelivery](t, r.Raw)
 		if rd.Object != "redelivery" || rd.EventID != evID || len(rd.WebhookEndpointIDs) != 1 || rd.WebhookEndpointIDs[0] != ep.ID {
 			t.Fatalf("redeliver %s", r.Raw)
 		}
-		waitFor(t, "the redelivery", func() bool { return len(rc.requests(path)) == 3 })
-		reqs := rc.requests(path)
+		waitFor(t, "the redelivery", func() bool { return len(rc.Requests(path)) == 3 })
+		reqs := rc.Requests(path)
 		if reqs[1].Header.Get("webhook-id") != evID || reqs[2].Header.Get("webhook-id") != evID || string(reqs[1].Body) != string(reqs[2].Body) {
 			t.Errorf("redelivery differs: %s / %s", reqs[1].Body, reqs[2].Body)
 		}
@@ -441,7 +386,7 @@ func str(p *string) string {
 // delivered attempt before that ends the run of failures.
 func TestWebhookEndpointFailingForDaysIsDisabled(t *testing.T) {
 	var failing sync.Map // path → bool
-	rc := newReceiver(t, func(path string, _ int) int {
+	rc := apitest.NewReceiver(t, func(path string, _ int) int {
 		if v, _ := failing.Load(path); v == true {
 			return http.StatusServiceUnavailable
 		}
@@ -451,7 +396,7 @@ func TestWebhookEndpointFailingForDaysIsDisabled(t *testing.T) {
 		t0 := clock.Now()
 		path := "/days-" + env.OrgID
 		failing.Store(path, true)
-		ep := createEndpoint(t, env, env.Admin, `{"url":"`+rc.srv.URL+path+`","events":["phone_number.provisioned"]}`)
+		ep := createEndpoint(t, env, env.Admin, `{"url":"`+rc.URL+path+`","events":["phone_number.provisioned"]}`)
 		get := func() dialtone.WebhookEndpoint {
 			return decode[dialtone.WebhookEndpoint](t, call(t, env, "GET", "/v1/webhook-endpoints/"+ep.ID, env.Admin, "").Raw)
 		}
