@@ -42,11 +42,13 @@ type Voicemail struct {
 
 // Agent is an AI phone agent: what it says, how it sounds and how it behaves on a call.
 type Agent struct {
-	ID                     string            `json:"id"`
-	Object                 string            `json:"object"` // "agent"
-	Name                   string            `json:"name"`
-	SystemPrompt           string            `json:"system_prompt"`
-	Greeting               string            `json:"greeting"`
+	ID           string `json:"id"`
+	Object       string `json:"object"` // "agent"
+	Name         string `json:"name"`
+	SystemPrompt string `json:"system_prompt"`
+	Greeting     string `json:"greeting"`
+	// SMSPrompt is added to the system prompt when the agent answers text messages.
+	SMSPrompt              string            `json:"sms_prompt"`
 	Voice                  string            `json:"voice"`
 	Language               string            `json:"language"`
 	Timezone               string            `json:"timezone"` // IANA name, for {{date}} and {{time}} in prompts
@@ -68,6 +70,7 @@ type AgentParams struct {
 	Name                   Optional[string]            `json:"name,omitzero"`
 	SystemPrompt           Optional[string]            `json:"system_prompt,omitzero"`
 	Greeting               Optional[string]            `json:"greeting,omitzero"`
+	SMSPrompt              Optional[string]            `json:"sms_prompt,omitzero"`
 	Voice                  Optional[string]            `json:"voice,omitzero"`
 	Language               Optional[string]            `json:"language,omitzero"`
 	Timezone               Optional[string]            `json:"timezone,omitzero"`

@@ -38,6 +38,7 @@ const (
 	LedgerKindCredit       = "credit"
 	LedgerKindNumberRental = "number_rental"
 	LedgerKindCall         = "call"
+	LedgerKindMessage      = "message"
 )
 
 // Billing limits and defaults.
@@ -48,6 +49,12 @@ const (
 	DefaultOutboundMinuteMicros int64 = 14_000
 	// DefaultInboundMinuteMicros is the default price of one minute of inbound call: $0.0085.
 	DefaultInboundMinuteMicros int64 = 8_500
+	// DefaultOutboundSegmentMicros is the default price of one segment of an outbound text
+	// message: $0.0083.
+	DefaultOutboundSegmentMicros int64 = 8_300
+	// DefaultInboundSegmentMicros is the default price of one segment of an inbound text
+	// message: $0.0083.
+	DefaultInboundSegmentMicros int64 = 8_300
 	// MinBalanceToProvisionMicros is the balance a prepaid organization needs to provision a
 	// number: $3.00.
 	MinBalanceToProvisionMicros int64 = 3_000_000
@@ -86,14 +93,25 @@ type CreditParams struct {
 
 // Prices are what billable events cost, in micro-dollars.
 type Prices struct {
-	NumberMonthlyMicros  int64 // one phone number for one month
-	OutboundMinuteMicros int64 // one minute of an outbound call, billed per second
-	InboundMinuteMicros  int64 // one minute of an inbound call, billed per second
+	NumberMonthlyMicros   int64 // one phone number for one month
+	OutboundMinuteMicros  int64 // one minute of an outbound call, billed per second
+	InboundMinuteMicros   int64 // one minute of an inbound call, billed per second
+	OutboundSegmentMicros int64 // one segment of an outbound text message
+	InboundSegmentMicros  int64 // one segment of an inbound text message
 }
 
 // DefaultPrices are the prices when the operator sets none.
 var DefaultPrices = Prices{NumberMonthlyMicros: DefaultNumberMonthlyMicros,
-	OutboundMinuteMicros: DefaultOutboundMinuteMicros, InboundMinuteMicros: DefaultInboundMinuteMicros}
+	OutboundMinuteMicros: DefaultOutboundMinuteMicros, InboundMinuteMicros: DefaultInboundMinuteMicros,
+	OutboundSegmentMicros: DefaultOutboundSegmentMicros, InboundSegmentMicros: DefaultInboundSegmentMicros}
+
+// SegmentMicros is the per-segment price of a text message in direction d.
+func (p Prices) SegmentMicros(d MessageDirection) int64 {
+	if d == MessageInbound {
+		return p.InboundSegmentMicros
+	}
+	return p.OutboundSegmentMicros
+}
 
 // MinuteMicros is the per-minute price of a call in direction d.
 func (p Prices) MinuteMicros(d CallDirection) int64 {

@@ -129,12 +129,15 @@ type Utterance struct {
 
 // BrainTurn is one caller turn for a brain to answer, with what it needs to know.
 type BrainTurn struct {
-	Agent   Agent
-	Call    Call
-	Prompt  string      // the agent's system prompt with the number's overlay and the call's instructions, variables filled in
-	History []Utterance // the conversation before this turn, oldest first
-	Text    string      // what the caller just said; "" when they only pressed keys
-	Digits  string      // keys the caller pressed during the turn
+	Agent Agent
+	Call  Call // the call; zero for a text message
+	// Conversation is the text conversation the turn is in; nil on a call. Its Metadata is
+	// the conversation's state, as the application set it.
+	Conversation *SMSConversation
+	Prompt       string      // the agent's system prompt with the number's overlay and the call's instructions (or the SMS prompt), variables filled in
+	History      []Utterance // the conversation before this turn, oldest first
+	Text         string      // what the caller just said; "" when they only pressed keys
+	Digits       string      // keys the caller pressed during the turn
 }
 
 // BrainOutput is one piece of a brain's reply, in order: words to speak as soon as they

@@ -50,6 +50,7 @@ type Call struct {
 	PhoneNumberID      string            `json:"phone_number_id"` // the organization's number on the call
 	FromNumber         string            `json:"from_number"`
 	ToNumber           string            `json:"to_number"`
+	Contact            *ContactRef       `json:"contact"` // filled on reads: the other party's contact, or null
 	Carrier            string            `json:"carrier"`
 	Instructions       string            `json:"instructions"`
 	Variables          map[string]string `json:"variables"`

@@ -77,6 +77,13 @@ const (
 	CodeInvalidCSV           Code = "invalid_csv"
 	CodeImportTooLarge       Code = "import_too_large"
 
+	// Messaging.
+	CodeMessageNotFound         Code = "message_not_found"
+	CodeConversationNotFound    Code = "conversation_not_found"
+	CodeMessageTooLong          Code = "message_too_long"
+	CodeRecipientUnsubscribed   Code = "recipient_unsubscribed"
+	CodeSMSNotSupportedInRegion Code = "sms_not_supported_in_region"
+
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
 	CodeInternalError      Code = "internal_error"
@@ -378,6 +385,38 @@ var catalogue = []CatalogEntry{
 		Doc: "One import may hold at most 10,000 contact rows and 5 MiB. `details.limit_rows` and " +
 			"`details.limit_bytes` state the limits; nothing was imported. Split the file and import " +
 			"the parts one after another."},
+
+	// Messaging.
+	{Code: CodeMessageNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such message.",
+		Doc: "No message with this id exists in your organization, or the id is mistyped. Another " +
+			"organization's messages are indistinguishable from missing ones. `GET /v1/messages` and " +
+			"`GET /v1/conversations/{id}/messages` list the messages you have."},
+	{Code: CodeConversationNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such conversation.",
+		Doc: "No conversation with this id exists in your organization, or the id is mistyped. A " +
+			"conversation exists from the first message between one of your numbers and another " +
+			"party; `GET /v1/conversations` lists them, most recent activity first."},
+	{Code: CodeMessageTooLong, Type: TypeInvalidRequest, Status: 400,
+		Message: "The message body is longer than 1,600 characters.",
+		Doc: "A text message may hold at most 1,600 characters (Unicode code points), which carriers " +
+			"deliver as up to 11 GSM-7 segments, or up to 24 UCS-2 segments (49 when every character is " +
+			"an emoji, which takes two UCS-2 code units). `details.length` is the body's length " +
+			"and `details.max_length` the limit. Shorten the text, or send it as several messages; " +
+			"nothing was queued or charged."},
+	{Code: CodeRecipientUnsubscribed, Type: TypeUnprocessable, Status: 422,
+		Message: "The recipient has opted out of your organization's messages.",
+		Doc: "The recipient texted STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) to one of your " +
+			"numbers, so your organization may not text them again until they text START, YES or " +
+			"UNSTOP. Carriers require this, and fine senders who ignore it. Nothing was queued or " +
+			"charged. `GET /v1/contacts?search=` shows `opted_out` on their contact."},
+	{Code: CodeSMSNotSupportedInRegion, Type: TypeUnprocessable, Status: 422,
+		Message: "This number may not text US recipients: it is not registered for A2P 10DLC.",
+		Doc: "US carriers block application-to-person texts from a 10-digit US number (a \"10DLC\" " +
+			"long code) unless the number belongs to a registered A2P 10DLC brand and campaign. The " +
+			"sender number's `a2p_10dlc_registered` is false. Register the number with your carrier " +
+			"and then set `a2p_10dlc_registered: true` on it (`PATCH /v1/phone-numbers/{id}`), or " +
+			"send from a toll-free or registered number. Nothing was queued or charged."},
 
 	// rate_limit_error
 	{Code: CodeConcurrentCallLimit, Type: TypeRateLimit, Status: 429, Retryable: true,

@@ -31,8 +31,11 @@ type Contact struct {
 	Email       string            `json:"email"`        // "" when unknown
 	Notes       string            `json:"notes"`
 	Metadata    map[string]string `json:"metadata"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// OptedOut says the number texted STOP to one of the organization's numbers (and not
+	// START since): it is not messaged until it opts back in.
+	OptedOut  bool      `json:"opted_out"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ContactCreateParams describe a new contact: phone_number is required.

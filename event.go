@@ -68,6 +68,8 @@ func EventTypes() []string {
 		EventCallQueued, EventCallDialing, EventCallRinging, EventCallStarted, EventCallEnded,
 		EventCallTranscriptTurn, EventCallDTMF, EventCallAction,
 		EventPhoneNumberProvisioned, EventPhoneNumberReleased,
+		EventMessageQueued, EventMessageSent, EventMessageDelivered, EventMessageFailed, EventMessageReceived,
+		EventContactOptedOut, EventContactOptedIn,
 	}
 }
 

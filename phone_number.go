@@ -39,6 +39,13 @@ type PhoneNumber struct {
 	OutboundEnabled bool                    `json:"outbound_enabled"`
 	CustomPrompt    string                  `json:"custom_prompt"`
 	Capabilities    PhoneNumberCapabilities `json:"capabilities"`
+	// SMSReplyEnabled lets the number's agent answer the texts it receives.
+	SMSReplyEnabled bool `json:"sms_reply_enabled"`
+	// MessagesPerSecond is the pace its outbound messages leave at; more wait their turn.
+	MessagesPerSecond float64 `json:"messages_per_second"`
+	// A2P10DLCRegistered says a US 10-digit number is registered for A2P 10DLC, without
+	// which US carriers block its texts to US recipients. Sandbox numbers start registered.
+	A2P10DLCRegistered bool `json:"a2p_10dlc_registered"`
 	// PaidThrough is when the rental paid so far ends; the next month is charged then.
 	PaidThrough time.Time `json:"paid_through"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -57,11 +64,14 @@ type PhoneNumberCreateParams struct {
 // PhoneNumberUpdateParams change a number; only the fields set change, and a null agent_id
 // detaches the number.
 type PhoneNumberUpdateParams struct {
-	AgentID         Optional[string] `json:"agent_id,omitzero"`
-	InboundEnabled  Optional[bool]   `json:"inbound_enabled,omitzero"`
-	OutboundEnabled Optional[bool]   `json:"outbound_enabled,omitzero"`
-	CustomPrompt    Optional[string] `json:"custom_prompt,omitzero"`
-	FriendlyName    Optional[string] `json:"friendly_name,omitzero"`
+	AgentID            Optional[string]  `json:"agent_id,omitzero"`
+	InboundEnabled     Optional[bool]    `json:"inbound_enabled,omitzero"`
+	OutboundEnabled    Optional[bool]    `json:"outbound_enabled,omitzero"`
+	CustomPrompt       Optional[string]  `json:"custom_prompt,omitzero"`
+	FriendlyName       Optional[string]  `json:"friendly_name,omitzero"`
+	SMSReplyEnabled    Optional[bool]    `json:"sms_reply_enabled,omitzero"`
+	MessagesPerSecond  Optional[float64] `json:"messages_per_second,omitzero"`
+	A2P10DLCRegistered Optional[bool]    `json:"a2p_10dlc_registered,omitzero"`
 }
 
 // PhoneNumberFilter narrows a phone number list.

@@ -20,11 +20,13 @@ const (
 // AllowedPrefixes when that list is not empty, and, with BlockPremiumRate, not be a
 // premium-rate or shared-cost number.
 type TelephonyConfig struct {
-	Object           string     `json:"object"`            // "telephony_config"
-	AllowedCountries []string   `json:"allowed_countries"` // ISO 3166-1 alpha-2 codes, or ["*"]
-	AllowedPrefixes  []string   `json:"allowed_prefixes"`  // E.164 prefixes such as "+1212"; empty: no prefix rule
-	BlockPremiumRate bool       `json:"block_premium_rate"`
-	UpdatedAt        *time.Time `json:"updated_at"` // null until the organization first sets its config
+	Object           string   `json:"object"`            // "telephony_config"
+	AllowedCountries []string `json:"allowed_countries"` // ISO 3166-1 alpha-2 codes, or ["*"]
+	AllowedPrefixes  []string `json:"allowed_prefixes"`  // E.164 prefixes such as "+1212"; empty: no prefix rule
+	BlockPremiumRate bool     `json:"block_premium_rate"`
+	// SMSHelpText is the answer to a text saying HELP to any of the organization's numbers.
+	SMSHelpText string     `json:"sms_help_text"`
+	UpdatedAt   *time.Time `json:"updated_at"` // null until the organization first sets its config
 }
 
 // DefaultTelephonyConfig is the config of an organization that never set one: every country,
@@ -35,6 +37,7 @@ func DefaultTelephonyConfig() TelephonyConfig {
 		AllowedCountries: []string{AllCountries},
 		AllowedPrefixes:  []string{},
 		BlockPremiumRate: DefaultBlockPremiumRate,
+		SMSHelpText:      DefaultSMSHelpText,
 	}
 }
 
@@ -45,4 +48,8 @@ type TelephonyConfigParams struct {
 	AllowedCountries Optional[[]string] `json:"allowed_countries,omitzero"`
 	AllowedPrefixes  Optional[[]string] `json:"allowed_prefixes,omitzero"`
 	BlockPremiumRate Optional[bool]     `json:"block_premium_rate,omitzero"`
+	SMSHelpText      Optional[string]   `json:"sms_help_text,omitzero"`
 }
+
+// DefaultSMSHelpText answers HELP until an organization sets its own sms_help_text.
+const DefaultSMSHelpText = "This number sends automated messages. Reply STOP to stop receiving them, START to receive them again. Message and data rates may apply."

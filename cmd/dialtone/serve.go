@@ -144,16 +144,18 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 			UserAgent: "Dialtone/" + version},
 		EventRetention: time.Duration(cfg.EventRetentionDays) * 24 * time.Hour,
 		Prices: dialtone.Prices{NumberMonthlyMicros: cfg.PriceNumberMonthlyMicros,
-			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros},
+			OutboundMinuteMicros: cfg.PriceOutboundMinuteMicros, InboundMinuteMicros: cfg.PriceInboundMinuteMicros,
+			OutboundSegmentMicros: cfg.PriceOutboundSegmentMicros, InboundSegmentMicros: cfg.PriceInboundSegmentMicros},
 		Calls: core.CallOptions{MaxConcurrent: cfg.MaxConcurrentCalls, MaxQueued: cfg.MaxQueuedCalls,
 			TimeScale: cfg.SandboxTimeScale, Logger: log, Conversations: engine, RecordingPath: engine.RecordingPath},
+		Messages: core.MessageOptions{Responder: engine.Responder, Logger: log},
 	})
 	key, created, err := s.svc.Organizations.Bootstrap(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create the first organization: %w", err)
 	}
 	s.created, s.credential = created, key.Credential
-	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Logger: riverLogger(log)})
+	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Messages: s.svc.Messages, Logger: riverLogger(log)})
 	if err != nil {
 		return nil, err
 	}

@@ -30,8 +30,8 @@ func TestCallsOfAStoppedProcessEnd(t *testing.T) {
 				Status: dialtone.CallInProgress, PhoneNumberID: numID, FromNumber: "+14155550123", ToNumber: number,
 				Carrier: "sandbox", QueuedAt: started, DialedAt: &started, StartedAt: &started, Cost: dialtone.USD(0),
 				CreatedAt: started, UpdatedAt: started, NodeID: node}
-			if _, err := env.Store.InsertCall(t.Context(), env.OrgID, core.CallCounts{}, func(core.CallCounts) (dialtone.Call, core.CallEffects, error) {
-				return c, core.CallEffects{}, nil
+			if _, err := env.Store.InsertCall(t.Context(), env.OrgID, core.CallCounts{}, func(core.CallCounts) (dialtone.Call, core.Effects, error) {
+				return c, core.Effects{}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -64,11 +64,11 @@ func TestCallEndedElsewhereIsLetGo(t *testing.T) {
 		t.Fatalf("metrics: %s", m.Raw)
 	}
 	// Another process hangs it up: it writes the database only.
-	if _, err := env.Store.UpdateCall(t.Context(), id, func(c *dialtone.Call) (core.CallEffects, error) {
+	if _, err := env.Store.UpdateCall(t.Context(), id, func(c *dialtone.Call) (core.Effects, error) {
 		now := time.Now().UTC()
 		r := dialtone.EndedAPIHangup
 		c.Status, c.EndedAt, c.EndedReason = dialtone.CallCompleted, &now, &r
-		return core.CallEffects{}, nil
+		return core.Effects{}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}

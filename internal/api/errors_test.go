@@ -198,6 +198,28 @@ func TestEveryErrorCode(t *testing.T) {
 		covered[dialtone.CodeWebhookEndpointDisabled] = true
 	})
 
+	t.Run("messaging", func(t *testing.T) {
+		env := apitest.Start(t, "sqlite", apitest.Options{TimeScale: 0.01})
+		_, num := smsNumber(t, env, env.Admin, "", `{"a2p_10dlc_registered":false}`)
+		from := `"from_number":"` + num.Number + `"`
+		for _, tc := range []struct {
+			method, path, body string
+			code               dialtone.Code
+			param              string
+		}{
+			{"GET", "/v1/messages/msg_nope", "", dialtone.CodeMessageNotFound, ""},
+			{"GET", "/v1/conversations/conv_nope", "", dialtone.CodeConversationNotFound, ""},
+			{"POST", "/v1/messages", `{"to_number":"+442071838750",` + from + `,"body":"` + strings.Repeat("x", 1601) + `"}`, dialtone.CodeMessageTooLong, "body"},
+			{"POST", "/v1/messages", `{"to_number":"+12125550150",` + from + `,"body":"x"}`, dialtone.CodeSMSNotSupportedInRegion, "from_number"},
+		} {
+			wantError(t, env, call(t, env, tc.method, tc.path, env.Admin, tc.body), tc.code, tc.param)
+			covered[tc.code] = true
+		}
+		text(t, env, "+442071838751", num.Number, "STOP")
+		wantError(t, env, send(t, env, env.Admin, `{"to_number":"+442071838751",`+from+`,"body":"x"}`), dialtone.CodeRecipientUnsubscribed, "to_number")
+		covered[dialtone.CodeRecipientUnsubscribed] = true
+	})
+
 	t.Run("database gone", func(t *testing.T) {
 		env := apitest.Start(t, "sqlite", apitest.Options{})
 		env.Store.Close()

@@ -13,7 +13,7 @@ import (
 func wantDefaultConfig(t *testing.T, r resp) {
 	t.Helper()
 	mustStatus(t, r, 200)
-	if got := strings.TrimSpace(string(r.Raw)); got != `{"object":"telephony_config","allowed_countries":["*"],"allowed_prefixes":[],"block_premium_rate":true,"updated_at":null}` {
+	if got := strings.TrimSpace(string(r.Raw)); got != `{"object":"telephony_config","allowed_countries":["*"],"allowed_prefixes":[],"block_premium_rate":true,"sms_help_text":"`+dialtone.DefaultSMSHelpText+`","updated_at":null}` {
 		t.Fatalf("default config: %s", got)
 	}
 }

@@ -152,6 +152,7 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 		Webhooks:         opts.Webhooks,
 		Calls: core.CallOptions{MaxConcurrent: opts.MaxConcurrentCalls, MaxQueued: opts.MaxQueuedCalls,
 			TimeScale: opts.TimeScale, Conversations: engine, RecordingPath: engine.RecordingPath},
+		Messages: core.MessageOptions{Responder: engine.Responder},
 	})
 	if !opts.NoDispatch {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -272,7 +273,7 @@ func MaxLive(t testing.TB, calls []dialtone.Call) int {
 // test ends.
 func startJobs(t testing.TB, st *sqlstore.Store, svc *core.Services, clock *Clock) *jobs.Runner {
 	t.Helper()
-	cfg := jobs.Config{Store: st, Webhooks: svc.Webhooks}
+	cfg := jobs.Config{Store: st, Webhooks: svc.Webhooks, Messages: svc.Messages}
 	if clock != nil {
 		cfg.Time = clock
 	}

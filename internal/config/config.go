@@ -41,6 +41,10 @@ type Config struct {
 	// micro-dollars, billed per second; DIALTONE_PRICE_OUTBOUND_MINUTE_MICROS,
 	// DIALTONE_PRICE_INBOUND_MINUTE_MICROS.
 	PriceOutboundMinuteMicros, PriceInboundMinuteMicros int64
+	// PriceOutboundSegmentMicros and PriceInboundSegmentMicros are per-segment text message
+	// prices in micro-dollars; DIALTONE_PRICE_OUTBOUND_SEGMENT_MICROS,
+	// DIALTONE_PRICE_INBOUND_SEGMENT_MICROS.
+	PriceOutboundSegmentMicros, PriceInboundSegmentMicros int64
 	// SandboxTimeScale multiplies the delays of simulated sandbox calls and of call timers;
 	// DIALTONE_SANDBOX_TIME_SCALE.
 	SandboxTimeScale float64
@@ -78,6 +82,8 @@ func Settings() []Setting {
 		{"price-number-monthly-micros", "DIALTONE_PRICE_NUMBER_MONTHLY_MICROS", "1150000", "monthly price of a phone number in micro-dollars (1150000 = $1.15), charged when it is provisioned"},
 		{"price-outbound-minute-micros", "DIALTONE_PRICE_OUTBOUND_MINUTE_MICROS", "14000", "price of one minute of outbound call in micro-dollars (14000 = $0.014), billed per second from answer"},
 		{"price-inbound-minute-micros", "DIALTONE_PRICE_INBOUND_MINUTE_MICROS", "8500", "price of one minute of inbound call in micro-dollars (8500 = $0.0085), billed per second from answer"},
+		{"price-outbound-segment-micros", "DIALTONE_PRICE_OUTBOUND_SEGMENT_MICROS", "8300", "price of one segment of an outbound text message in micro-dollars (8300 = $0.0083), charged when the carrier takes it"},
+		{"price-inbound-segment-micros", "DIALTONE_PRICE_INBOUND_SEGMENT_MICROS", "8300", "price of one segment of an inbound text message in micro-dollars (8300 = $0.0083)"},
 		{"max-concurrent-calls", "DIALTONE_MAX_CONCURRENT_CALLS", "10", "live calls (inbound and outbound) each organization may have at once, across every server sharing the database"},
 		{"max-queued-calls", "DIALTONE_MAX_QUEUED_CALLS", "1000", "outbound calls each organization may have waiting for a free line"},
 		{"event-retention-days", "DIALTONE_EVENT_RETENTION_DAYS", "30", "days events are kept (GET /v1/events) before an hourly job deletes them, 1 to 3650"},
@@ -123,6 +129,10 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.Int64Var(&c.PriceOutboundMinuteMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
 		case "price-inbound-minute-micros":
 			fs.Int64Var(&c.PriceInboundMinuteMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
+		case "price-outbound-segment-micros":
+			fs.Int64Var(&c.PriceOutboundSegmentMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
+		case "price-inbound-segment-micros":
+			fs.Int64Var(&c.PriceInboundSegmentMicros, s.Flag, int64(envInt(s.Env, s.Default)), usage(s))
 		case "max-concurrent-calls":
 			fs.IntVar(&c.MaxConcurrentCalls, s.Flag, envInt(s.Env, s.Default), usage(s))
 		case "max-queued-calls":
@@ -220,6 +230,8 @@ func (c *Config) Validate() error {
 		{"price-number-monthly-micros", c.PriceNumberMonthlyMicros},
 		{"price-outbound-minute-micros", c.PriceOutboundMinuteMicros},
 		{"price-inbound-minute-micros", c.PriceInboundMinuteMicros},
+		{"price-outbound-segment-micros", c.PriceOutboundSegmentMicros},
+		{"price-inbound-segment-micros", c.PriceInboundSegmentMicros},
 		{"max-concurrent-calls", int64(c.MaxConcurrentCalls)},
 		{"max-queued-calls", int64(c.MaxQueuedCalls)},
 	} {

@@ -29,24 +29,26 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 
 func TestValidateNamesTheBadSetting(t *testing.T) {
 	good := Config{Addr: "127.0.0.1:8080", DataDir: "d", ReadsPerMinute: 1, WritesPerMinute: 1, LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1,
-		PriceOutboundMinuteMicros: 1, PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
+		PriceOutboundMinuteMicros: 1, PriceInboundMinuteMicros: 1, PriceOutboundSegmentMicros: 1, PriceInboundSegmentMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
 	for flag, mutate := range map[string]func(*Config){
-		"--addr":                         func(c *Config) { c.Addr = "8080" },
-		"--database-url":                 func(c *Config) { c.DatabaseURL = "mysql://x" },
-		"--data-dir":                     func(c *Config) { c.DataDir = " " },
-		"--rate-limit-reads-per-minute":  func(c *Config) { c.ReadsPerMinute = 0 },
-		"--rate-limit-writes-per-minute": func(c *Config) { c.WritesPerMinute = -1 },
-		"--log-format":                   func(c *Config) { c.LogFormat = "xml" },
-		"--max-numbers-per-org":          func(c *Config) { c.MaxNumbersPerOrg = 0 },
-		"--public-url":                   func(c *Config) { c.PublicURL = "example.com" },
-		"--price-number-monthly-micros":  func(c *Config) { c.PriceNumberMonthlyMicros = 0 },
-		"--price-outbound-minute-micros": func(c *Config) { c.PriceOutboundMinuteMicros = 0 },
-		"--price-inbound-minute-micros":  func(c *Config) { c.PriceInboundMinuteMicros = -5 },
-		"--max-concurrent-calls":         func(c *Config) { c.MaxConcurrentCalls = 0 },
-		"--max-queued-calls":             func(c *Config) { c.MaxQueuedCalls = 0 },
-		"--event-retention-days":         func(c *Config) { c.EventRetentionDays = 3651 },
-		"--sandbox-time-scale":           func(c *Config) { c.SandboxTimeScale = 2 },
-		"--secret-key":                   func(c *Config) { c.SecretKey = "c2hvcnQ=" },
+		"--addr":                          func(c *Config) { c.Addr = "8080" },
+		"--database-url":                  func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"--data-dir":                      func(c *Config) { c.DataDir = " " },
+		"--rate-limit-reads-per-minute":   func(c *Config) { c.ReadsPerMinute = 0 },
+		"--rate-limit-writes-per-minute":  func(c *Config) { c.WritesPerMinute = -1 },
+		"--log-format":                    func(c *Config) { c.LogFormat = "xml" },
+		"--max-numbers-per-org":           func(c *Config) { c.MaxNumbersPerOrg = 0 },
+		"--public-url":                    func(c *Config) { c.PublicURL = "example.com" },
+		"--price-number-monthly-micros":   func(c *Config) { c.PriceNumberMonthlyMicros = 0 },
+		"--price-outbound-minute-micros":  func(c *Config) { c.PriceOutboundMinuteMicros = 0 },
+		"--price-inbound-minute-micros":   func(c *Config) { c.PriceInboundMinuteMicros = -5 },
+		"--price-outbound-segment-micros": func(c *Config) { c.PriceOutboundSegmentMicros = 0 },
+		"--price-inbound-segment-micros":  func(c *Config) { c.PriceInboundSegmentMicros = -1 },
+		"--max-concurrent-calls":          func(c *Config) { c.MaxConcurrentCalls = 0 },
+		"--max-queued-calls":              func(c *Config) { c.MaxQueuedCalls = 0 },
+		"--event-retention-days":          func(c *Config) { c.EventRetentionDays = 3651 },
+		"--sandbox-time-scale":            func(c *Config) { c.SandboxTimeScale = 2 },
+		"--secret-key":                    func(c *Config) { c.SecretKey = "c2hvcnQ=" },
 	} {
 		c := good
 		mutate(&c)
@@ -84,7 +86,7 @@ func TestPriceFromEnv(t *testing.T) {
 func TestPostgreSQLNeedsASharedSecretKey(t *testing.T) {
 	c := Config{Addr: "127.0.0.1:8080", DatabaseURL: "postgres://db/dialtone", ReadsPerMinute: 1, WritesPerMinute: 1,
 		LogFormat: "text", MaxNumbersPerOrg: 1, PriceNumberMonthlyMicros: 1, PriceOutboundMinuteMicros: 1,
-		PriceInboundMinuteMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
+		PriceInboundMinuteMicros: 1, PriceOutboundSegmentMicros: 1, PriceInboundSegmentMicros: 1, MaxConcurrentCalls: 1, MaxQueuedCalls: 1, SandboxTimeScale: 1, EventRetentionDays: 30}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--secret-key") {
 		t.Fatalf("PostgreSQL without a secret key: %v", err)
 	}

@@ -24,6 +24,10 @@ func (s *Agents) Validate(ctx context.Context, params dialtone.AgentParams, upda
 			"system_prompt is %d characters; the limit is %d.", runes(params.SystemPrompt.Value), dialtone.MaxSystemPromptLen)
 	}
 	maxLen(&fe, "greeting", params.Greeting, dialtone.MaxGreetingLen)
+	if params.SMSPrompt.HasValue() && runes(params.SMSPrompt.Value) > dialtone.MaxSMSPromptLen {
+		fe.Addf("sms_prompt", dialtone.CodePromptTooLong, "sms_prompt is %d characters; the limit is %d.",
+			runes(params.SMSPrompt.Value), dialtone.MaxSMSPromptLen)
+	}
 	if params.Voice.HasValue() {
 		if _, ok := findVoice(s.voices.Voices(ctx), params.Voice.Value); !ok {
 			fe.Addf("voice", dialtone.CodeInvalidVoiceID,

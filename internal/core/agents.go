@@ -121,6 +121,7 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	setOr(&a.Name, params.Name, "")
 	setOr(&a.SystemPrompt, params.SystemPrompt, "")
 	setOr(&a.Greeting, params.Greeting, "")
+	setOr(&a.SMSPrompt, params.SMSPrompt, "")
 	setOr(&a.Language, params.Language, def.Language)
 	setOr(&a.Timezone, params.Timezone, dialtone.DefaultTimezone)
 	prev := a.Brain

@@ -75,9 +75,9 @@ func (s *Calls) dispatch(ctx context.Context) {
 	}
 	for _, org := range orgs {
 		for ctx.Err() == nil {
-			c, ok, err := s.store.ClaimCall(ctx, org, s.maxLive, func(n CallCounts, c *dialtone.Call) (CallEffects, bool) {
+			c, ok, err := s.store.ClaimCall(ctx, org, s.maxLive, func(n CallCounts, c *dialtone.Call) (Effects, bool) {
 				if n.Live >= s.maxLive {
-					return CallEffects{}, false
+					return Effects{}, false
 				}
 				fx, err := s.transition(c, dialtone.CallDialing, "", s.now())
 				c.NodeID = s.node
@@ -218,9 +218,9 @@ func (s *Calls) reapOrphans(ctx context.Context) {
 		return
 	}
 	for _, o := range orphans {
-		_, err := s.store.UpdateCall(ctx, o.Call.ID, func(c *dialtone.Call) (CallEffects, error) {
+		_, err := s.store.UpdateCall(ctx, o.Call.ID, func(c *dialtone.Call) (Effects, error) {
 			if !c.Live() || c.NodeID == s.node {
-				return CallEffects{}, errStale
+				return Effects{}, errStale
 			}
 			end := s.now()
 			if c.StartedAt != nil && o.LastSeen.After(*c.StartedAt) && o.LastSeen.Before(end) {
@@ -280,9 +280,9 @@ func (s *Calls) abandon() {
 	defer cancel()
 	for _, id := range ids {
 		conv, hadConv := s.stopConversation(id)
-		_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+		_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (Effects, error) {
 			if c.Ended() {
-				return CallEffects{}, errStale
+				return Effects{}, errStale
 			}
 			if hadConv {
 				c.ApplyConversation(conv)

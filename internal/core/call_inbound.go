@@ -99,7 +99,7 @@ func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 		Variables: map[string]string{}, Metadata: map[string]string{}, Transcript: []dialtone.TranscriptTurn{},
 		QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
-	c, err := s.store.InsertCall(ctx, orgID, CallCounts{Live: s.maxLive}, func(counts CallCounts) (dialtone.Call, CallEffects, error) {
+	c, err := s.store.InsertCall(ctx, orgID, CallCounts{Live: s.maxLive}, func(counts CallCounts) (dialtone.Call, Effects, error) {
 		c := c
 		c.OrganizationID, c.NodeID = orgID, s.node
 		var status dialtone.CallStatus
@@ -113,7 +113,7 @@ func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 			status, reason = dialtone.CallBusy, dialtone.EndedConcurrencyLimit
 		default:
 			c.Status, c.DialedAt = dialtone.CallRinging, &now
-			return c, CallEffects{Events: []dialtone.Event{callEvent(c, now)}}, nil
+			return c, Effects{Events: []dialtone.Event{callEvent(c, now)}}, nil
 		}
 		c.Status = dialtone.CallRinging
 		fx, err := s.transition(&c, status, reason, now)

@@ -24,13 +24,13 @@ var errStale = errors.New("stale carrier report")
 // the ended reason and, when the call had been answered, its billable duration (whole
 // seconds from answer, rounded up), its cost and the ledger charge. An illegal transition is
 // a *dialtone.TransitionError and changes nothing.
-func (s *Calls) transition(c *dialtone.Call, to dialtone.CallStatus, reason dialtone.EndedReason, t time.Time) (CallEffects, error) {
+func (s *Calls) transition(c *dialtone.Call, to dialtone.CallStatus, reason dialtone.EndedReason, t time.Time) (Effects, error) {
 	states := dialtone.CallStates()
 	if err := states.Check(c.Status, to); err != nil {
-		return CallEffects{}, err
+		return Effects{}, err
 	}
 	c.Status, c.UpdatedAt = to, t
-	var fx CallEffects
+	var fx Effects
 	switch {
 	case to == dialtone.CallDialing:
 		c.DialedAt = &t
@@ -70,9 +70,9 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 	if dialtone.CallStates().Terminal(ev.Status) {
 		conv, hadConv = s.stopConversation(ev.CallID)
 	}
-	c, err := s.store.UpdateCall(ctx, ev.CallID, func(c *dialtone.Call) (CallEffects, error) {
+	c, err := s.store.UpdateCall(ctx, ev.CallID, func(c *dialtone.Call) (Effects, error) {
 		if c.Ended() || c.Status == ev.Status {
-			return CallEffects{}, errStale
+			return Effects{}, errStale
 		}
 		if ev.Status == dialtone.CallInProgress {
 			by := cmpOr(ev.AnsweredBy, dialtone.AnsweredByHuman)
@@ -179,12 +179,12 @@ func (s *Calls) endQuietly(ctx context.Context, id string, reason dialtone.Ended
 // is hung up and the line freed. A call that already ended is call_already_ended.
 func (s *Calls) end(ctx context.Context, id string, reason dialtone.EndedReason) (dialtone.Call, error) {
 	conv, hadConv := s.stopConversation(id)
-	c, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+	c, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (Effects, error) {
 		if hadConv {
 			c.ApplyConversation(conv)
 		}
 		if c.Ended() {
-			return CallEffects{}, dialtone.Errorf(dialtone.CodeCallAlreadyEnded,
+			return Effects{}, dialtone.Errorf(dialtone.CodeCallAlreadyEnded,
 				"Call %s already ended: its status is %s.", c.ID, c.Status).WithDetail("status", c.Status)
 		}
 		to, r := dialtone.CallCompleted, reason
@@ -206,9 +206,9 @@ func (s *Calls) end(ctx context.Context, id string, reason dialtone.EndedReason)
 
 // fail records that call id could not go on (failed, with reason), unless it already ended.
 func (s *Calls) fail(ctx context.Context, id string, reason dialtone.EndedReason) {
-	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (Effects, error) {
 		if c.Ended() {
-			return CallEffects{}, errStale
+			return Effects{}, errStale
 		}
 		return s.transition(c, dialtone.CallFailed, reason, s.now())
 	})
@@ -222,9 +222,9 @@ func (s *Calls) fail(ctx context.Context, id string, reason dialtone.EndedReason
 // failUnanswered fails call id with carrier_error unless it was answered or ended: the
 // carrier never said what became of it.
 func (s *Calls) failUnanswered(ctx context.Context, id string) {
-	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (CallEffects, error) {
+	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (Effects, error) {
 		if c.Status != dialtone.CallDialing && c.Status != dialtone.CallRinging {
-			return CallEffects{}, errStale
+			return Effects{}, errStale
 		}
 		return s.transition(c, dialtone.CallFailed, dialtone.EndedCarrierError, s.now())
 	})

@@ -144,7 +144,7 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 	}
 	to := params.ToNumber.Value
 	if err := s.telephony.CheckDestination(ctx, org, to); err != nil {
-		return dialtone.Call{}, destinationError(err)
+		return dialtone.Call{}, destinationError(err, "Calls")
 	}
 	if _, err := s.checkBalance(ctx, org); err != nil {
 		return dialtone.Call{}, err
@@ -158,15 +158,15 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 		Metadata: nonNil(params.Metadata.Value), RingTimeoutSeconds: or(params.RingTimeoutSeconds, agent.RingTimeoutSeconds),
 		Transcript: []dialtone.TranscriptTurn{}, QueuedAt: now, Cost: dialtone.USD(0), CreatedAt: now, UpdatedAt: now,
 	}
-	c, err = s.store.InsertCall(ctx, org, CallCounts{Queued: s.maxQueued}, func(n CallCounts) (dialtone.Call, CallEffects, error) {
+	c, err = s.store.InsertCall(ctx, org, CallCounts{Queued: s.maxQueued}, func(n CallCounts) (dialtone.Call, Effects, error) {
 		if n.Queued >= s.maxQueued {
-			return dialtone.Call{}, CallEffects{}, dialtone.Errorf(dialtone.CodeConcurrentCallLimit,
+			return dialtone.Call{}, Effects{}, dialtone.Errorf(dialtone.CodeConcurrentCallLimit,
 				"%d calls are already waiting for one of your organization's %d lines; the queue holds at most %d.",
 				n.Queued, s.maxLive, s.maxQueued).
 				WithDetail("max_concurrent_calls", s.maxLive).WithDetail("max_queued_calls", s.maxQueued).
 				WithDetail("queued", n.Queued)
 		}
-		return c, CallEffects{Events: []dialtone.Event{callEvent(c, now)}}, nil
+		return c, Effects{Events: []dialtone.Event{callEvent(c, now)}}, nil
 	})
 	if err != nil {
 		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
@@ -223,13 +223,13 @@ func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialto
 }
 
 // destinationError turns CheckDestination's refusal into destination_not_allowed (param
-// to_number); other errors pass through.
-func destinationError(err error) error {
+// to_number), saying what ("Calls", "Messages") may not go there; other errors pass through.
+func destinationError(err error, what string) error {
 	var de *DestinationError
 	if !errors.As(err, &de) {
 		return err
 	}
-	return dialtone.NewError(dialtone.CodeDestinationNotAllowed, "Calls to "+de.Number+" are not allowed: "+destinationWhy(de.Reason)+".").
+	return dialtone.NewError(dialtone.CodeDestinationNotAllowed, what+" to "+de.Number+" are not allowed: "+destinationWhy(de.Reason)+".").
 		WithParam("to_number").WithDetail("reason", de.Reason)
 }
 
@@ -251,7 +251,20 @@ func (s *Calls) Get(ctx context.Context, p dialtone.Principal, id string) (dialt
 		return dialtone.Call{}, err
 	}
 	c, err := s.store.GetCall(ctx, p.OrganizationID, id)
-	return c, storeError(err, dialtone.CodeCallNotFound)
+	if err != nil {
+		return dialtone.Call{}, storeError(err, dialtone.CodeCallNotFound)
+	}
+	return s.withContacts(ctx, p.OrganizationID, []dialtone.Call{c})[0], nil
+}
+
+// withContacts fills the Contact of each of cs: the contact of the other party's number.
+func (s *Calls) withContacts(ctx context.Context, org string, cs []dialtone.Call) []dialtone.Call {
+	return withContacts(ctx, s.store, s.log, org, cs, func(c *dialtone.Call) (string, **dialtone.ContactRef) {
+		if c.Direction == dialtone.CallInbound {
+			return c.FromNumber, &c.Contact
+		}
+		return c.ToNumber, &c.Contact
+	})
 }
 
 // List returns a page of p's organization's calls matching f, newest first (read role).
@@ -263,7 +276,7 @@ func (s *Calls) List(ctx context.Context, p dialtone.Principal, f dialtone.CallF
 	if err != nil {
 		return dialtone.List[dialtone.Call]{}, storeError(err, dialtone.CodeCallNotFound)
 	}
-	return dialtone.NewList(calls, more), nil
+	return dialtone.NewList(s.withContacts(ctx, p.OrganizationID, calls), more), nil
 }
 
 // Hangup ends a call of p's organization (write role) and returns it as it ended: a call not

@@ -67,6 +67,10 @@ func (s *PhoneNumbers) ValidateUpdate(params dialtone.PhoneNumberUpdateParams) d
 			runes(params.CustomPrompt.Value), dialtone.MaxCustomPromptLen)
 	}
 	maxLen(&fe, "friendly_name", params.FriendlyName, dialtone.MaxFriendlyNameLen)
+	if mps := params.MessagesPerSecond; mps.HasValue() && !(mps.Value >= dialtone.MinMessagesPerSecond && mps.Value <= dialtone.MaxMessagesPerSecond) {
+		fe.Addf("messages_per_second", dialtone.CodeValueOutOfRange, "messages_per_second must be between %g and %g; got %g.",
+			dialtone.MinMessagesPerSecond, dialtone.MaxMessagesPerSecond, mps.Value)
+	}
 	return fe
 }
 
@@ -109,6 +113,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p dialtone.Principal, params 
 			Carrier: c.Name(), Source: dialtone.PhoneNumberSourceProvisioned, Country: req.Country,
 			FriendlyName: or(params.FriendlyName, nationalFormat(number)), InboundEnabled: true,
 			OutboundEnabled: true, Capabilities: caps, PaidThrough: nextMonth(now), CreatedAt: now, UpdatedAt: now,
+			MessagesPerSecond: dialtone.DefaultMessagesPerSecond, A2P10DLCRegistered: registeredByDefault(c.Name()),
 		}
 		if params.AgentID.HasValue() {
 			n.AgentID = &params.AgentID.Value
@@ -217,6 +222,9 @@ func (s *PhoneNumbers) Update(ctx context.Context, p dialtone.Principal, id stri
 		setOr(&n.OutboundEnabled, params.OutboundEnabled, true)
 		setOr(&n.CustomPrompt, params.CustomPrompt, "")
 		setOr(&n.FriendlyName, params.FriendlyName, nationalFormat(n.Number))
+		setOr(&n.SMSReplyEnabled, params.SMSReplyEnabled, false)
+		setOr(&n.MessagesPerSecond, params.MessagesPerSecond, dialtone.DefaultMessagesPerSecond)
+		setOr(&n.A2P10DLCRegistered, params.A2P10DLCRegistered, registeredByDefault(n.Carrier))
 		n.UpdatedAt = s.now()
 		return nil
 	})
@@ -253,6 +261,11 @@ func liveAgent(ctx context.Context, store Store, orgID, agentID string) (dialton
 	}
 	return a, storeError(err, dialtone.CodeAgentNotFound)
 }
+
+// registeredByDefault says whether a new number of carrier starts registered for A2P 10DLC:
+// sandbox numbers do (the sandbox plays a registered brand); real ones wait for the operator
+// to register them.
+func registeredByDefault(carrier string) bool { return carrier == dialtone.DefaultPhoneNumberCarrier }
 
 // or returns o's value when it holds one, def otherwise.
 func or[T any](o dialtone.Optional[T], def T) T {

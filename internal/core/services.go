@@ -4,6 +4,7 @@ package core
 
 import (
 	"cmp"
+	"log/slog"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
@@ -20,6 +21,8 @@ type Services struct {
 	Calls            *Calls
 	WebhookEndpoints *WebhookEndpoints
 	Contacts         *Contacts
+	Messages         *Messages
+	Conversations    *Conversations
 	Webhooks         *WebhookDeliveries
 	Events           *Events
 	Usage            *Usage
@@ -42,6 +45,8 @@ type Options struct {
 	Carriers []dialtone.Carrier
 	// Calls configure the call service.
 	Calls CallOptions
+	// Messages configure the message service.
+	Messages MessageOptions
 	// Secrets seals the secrets users give (a brain's API key); without it such secrets are
 	// refused.
 	Secrets Sealer
@@ -63,9 +68,11 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 	keys := &Keys{store: store, now: clock}
 	def := dialtone.DefaultPrices
 	prices := dialtone.Prices{
-		NumberMonthlyMicros:  cmp.Or(opt.Prices.NumberMonthlyMicros, def.NumberMonthlyMicros),
-		OutboundMinuteMicros: cmp.Or(opt.Prices.OutboundMinuteMicros, def.OutboundMinuteMicros),
-		InboundMinuteMicros:  cmp.Or(opt.Prices.InboundMinuteMicros, def.InboundMinuteMicros),
+		NumberMonthlyMicros:   cmp.Or(opt.Prices.NumberMonthlyMicros, def.NumberMonthlyMicros),
+		OutboundMinuteMicros:  cmp.Or(opt.Prices.OutboundMinuteMicros, def.OutboundMinuteMicros),
+		InboundMinuteMicros:   cmp.Or(opt.Prices.InboundMinuteMicros, def.InboundMinuteMicros),
+		OutboundSegmentMicros: cmp.Or(opt.Prices.OutboundSegmentMicros, def.OutboundSegmentMicros),
+		InboundSegmentMicros:  cmp.Or(opt.Prices.InboundSegmentMicros, def.InboundSegmentMicros),
 	}
 	numberCarriers := make([]dialtone.NumberCarrier, 0, len(opt.Carriers))
 	callCarriers := make(map[string]dialtone.CallCarrier, len(opt.Carriers))
@@ -87,6 +94,8 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		Calls:            calls,
 		WebhookEndpoints: endpoints,
 		Contacts:         &Contacts{store: store, now: clock},
+		Messages:         newMessages(store, telephony, opt.Carriers, prices, opt.Secrets, opt.Messages, clock),
+		Conversations:    &Conversations{store: store, now: clock, log: cmp.Or(opt.Messages.Logger, slog.Default())},
 		Webhooks:         newWebhookDeliveries(store, endpoints, opt.Webhooks, clock),
 		Events:           &Events{store: store, retention: cmp.Or(opt.EventRetention, dialtone.DefaultEventRetentionDays*24*time.Hour), now: clock},
 		Usage:            &Usage{store: store, now: clock},

@@ -24,11 +24,57 @@ var (
 	ErrCallNotEnded = errors.New("call not ended")
 )
 
-// CallEffects is what one change of a call stores with it, in the same transaction: the
-// events that tell of the change and, when it ends a billable call, its charge.
-type CallEffects struct {
+// Effects is what one change of a call, a number or a message stores with it, in the same
+// transaction: the events that tell of the change, its charge when it is billable, and the
+// background work it starts.
+type Effects struct {
 	Events []dialtone.Event
 	Charge *dialtone.LedgerEntry
+	Jobs   []Job
+}
+
+// JobArgs are the arguments of a job kind (River's JobArgs): JSON-encodable, with a kind name.
+type JobArgs interface {
+	Kind() string
+}
+
+// Job is background work a change starts: it runs on the job runner once the change commits,
+// and never when it rolls back.
+type Job struct {
+	Args  JobArgs
+	Queue string
+	// At is when the job may run; zero means at once.
+	At time.Time
+	// MaxAttempts is how often the job runs at most; zero means River's default (25).
+	MaxAttempts int
+}
+
+// MessageState is what the store reads, in the transaction that stores messages, for the
+// conversation between one of an organization's numbers and another party.
+type MessageState struct {
+	Number dialtone.PhoneNumber
+	// Conversation is the conversation of the number and the party: as stored, or new (with
+	// its ID and CreatedAt set) when they never exchanged a message; it is stored only if
+	// messages are.
+	Conversation dialtone.SMSConversation
+	// OptedOut says the party opted out of the organization's messages.
+	OptedOut bool
+	// NextSendAt is the earliest time the number's next outbound message may leave (its
+	// pacing); zero when it never sent one.
+	NextSendAt time.Time
+}
+
+// MessageWrite is what storing messages changes, given the MessageState.
+type MessageWrite struct {
+	// Messages are stored in order, in the state's conversation (their ConversationID must
+	// be its ID).
+	Messages []dialtone.Message
+	// OptOut, when set, is the party's new opt-out state for the organization: true stores
+	// an opt-out, false deletes it.
+	OptOut *bool
+	// NextSendAt, when not zero, becomes the number's NextSendAt.
+	NextSendAt time.Time
+	Effects    Effects
 }
 
 // CallCounts are an organization's calls that hold a concurrency slot (dialing, ringing,
@@ -174,6 +220,35 @@ type Store interface {
 	// DeleteContact deletes a contact of orgID for good; ErrNotFound.
 	DeleteContact(ctx context.Context, orgID, id string) error
 
+	// WriteMessages stores messages exchanged by orgID's live number numberID and the party
+	// other (E.164). In one transaction that holds the number's row, so that writes for one
+	// number are serialised, it reads the MessageState and stores what decide returns: the
+	// messages, the conversation (created with the first message, its activity moved to the
+	// last), the party's opt-out and the number's pacing, with the effects. An error from
+	// decide stores nothing and is returned as is. ErrNotFound when the number is not live.
+	WriteMessages(ctx context.Context, orgID, numberID, other string, decide func(MessageState) (MessageWrite, error)) ([]dialtone.Message, error)
+	// UpdateMessage loads message id (of any organization), lets mutate change it and stores
+	// the result with its effects in one transaction that excludes concurrent updates of the
+	// message. Status, error, carrier id, cost and the timestamps are stored. ErrNotFound.
+	UpdateMessage(ctx context.Context, id string, mutate func(*dialtone.Message) (Effects, error)) (dialtone.Message, error)
+	// GetMessage returns a message of orgID, or ErrNotFound.
+	GetMessage(ctx context.Context, orgID, id string) (dialtone.Message, error)
+	// ListMessages returns a page of orgID's messages matching f, newest first, and whether
+	// more follow; ErrBadCursor for an unknown cursor.
+	ListMessages(ctx context.Context, orgID string, f dialtone.MessageFilter, lp dialtone.ListParams) ([]dialtone.Message, bool, error)
+	// GetConversation returns a conversation of orgID, or ErrNotFound.
+	GetConversation(ctx context.Context, orgID, id string) (dialtone.SMSConversation, error)
+	// ListConversations returns a page of orgID's conversations, the one with the latest
+	// message first, and whether more follow; ErrBadCursor for an unknown cursor.
+	ListConversations(ctx context.Context, orgID string, lp dialtone.ListParams) ([]dialtone.SMSConversation, bool, error)
+	// UpdateConversationMetadata replaces the metadata of orgID's conversation id and sets its
+	// updated_at to t, returning the conversation as stored; ErrNotFound.
+	UpdateConversationMetadata(ctx context.Context, orgID, id string, metadata map[string]string, t time.Time) (dialtone.SMSConversation, error)
+	// OptedOut reports whether party number opted out of orgID's messages.
+	OptedOut(ctx context.Context, orgID, number string) (bool, error)
+	// ContactRefs returns orgID's contacts among numbers, by number.
+	ContactRefs(ctx context.Context, orgID string, numbers []string) (map[string]dialtone.ContactRef, error)
+
 	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
 	// ledger, unless the organization already holds limit live numbers (ErrLimit), another
 	// live number has the same E.164 number (ErrTaken), or the organization is prepaid and its
@@ -226,7 +301,7 @@ type Store interface {
 	// calls, each count up to its cap in caps, and asks decide for the call to store given
 	// those counts; an error from decide stores nothing and is returned as is. It returns the
 	// call as stored.
-	InsertCall(ctx context.Context, orgID string, caps CallCounts, decide func(CallCounts) (dialtone.Call, CallEffects, error)) (dialtone.Call, error)
+	InsertCall(ctx context.Context, orgID string, caps CallCounts, decide func(CallCounts) (dialtone.Call, Effects, error)) (dialtone.Call, error)
 	// ClaimCall takes orgID's oldest queued call out of the queue. In one transaction that
 	// excludes every other InsertCall and ClaimCall of the organization, it counts the
 	// organization's live calls up to maxLive, reads the oldest queued one and asks claim what
@@ -234,13 +309,13 @@ type Store interface {
 	// claim returns false (or nothing is queued) nothing changes and ClaimCall returns false.
 	// Only Status, DialedAt, EndedAt, EndedReason, UpdatedAt and NodeID of the claimed call
 	// are stored, with its effects.
-	ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(CallCounts, *dialtone.Call) (CallEffects, bool)) (dialtone.Call, bool, error)
+	ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(CallCounts, *dialtone.Call) (Effects, bool)) (dialtone.Call, bool, error)
 	// UpdateCall loads call id (of any organization; deleted calls too), lets mutate change
 	// it, and stores the result with its effects, all in one transaction that excludes
 	// concurrent updates of the call. An error from mutate aborts the update and is returned
 	// as is. Every field but ID, OrganizationID, Direction, numbers, Carrier and CreatedAt is
 	// stored. ErrNotFound.
-	UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (CallEffects, error)) (dialtone.Call, error)
+	UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (Effects, error)) (dialtone.Call, error)
 	// GetCall returns a call of orgID that is not deleted, or ErrNotFound.
 	GetCall(ctx context.Context, orgID, id string) (dialtone.Call, error)
 	// CallOrganization returns the organization of call id (deleted calls too), or ErrNotFound.

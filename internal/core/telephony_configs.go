@@ -60,6 +60,12 @@ func (s *TelephonyConfigs) Validate(params dialtone.TelephonyConfigParams) dialt
 	if params.AllowedPrefixes.HasValue() {
 		validateAllowedPrefixes(&fe, params.AllowedPrefixes.Value)
 	}
+	if t := params.SMSHelpText; t.HasValue() {
+		if strings.TrimSpace(t.Value) == "" {
+			fe.Addf("sms_help_text", dialtone.CodeValueTooShort, "sms_help_text must not be empty: it is the answer to HELP. Send null for the default.")
+		}
+		maxLen(&fe, "sms_help_text", t, dialtone.MaxSMSHelpTextLen)
+	}
 	return fe
 }
 
@@ -160,6 +166,7 @@ func (s *TelephonyConfigs) Put(ctx context.Context, p dialtone.Principal, params
 		cfg.AllowedPrefixes = slices.Clone(params.AllowedPrefixes.Value)
 	}
 	setOr(&cfg.BlockPremiumRate, params.BlockPremiumRate, dialtone.DefaultBlockPremiumRate)
+	setOr(&cfg.SMSHelpText, params.SMSHelpText, dialtone.DefaultSMSHelpText)
 	now := s.now()
 	cfg.UpdatedAt = &now
 	if err := s.store.PutTelephonyConfig(ctx, p.OrganizationID, cfg); err != nil {

@@ -37,6 +37,8 @@ type Store interface {
 type Config struct {
 	Store    Store
 	Webhooks *core.WebhookDeliveries
+	// Messages sends messages and answers inbound ones.
+	Messages *core.Messages
 	Logger   *slog.Logger
 	// WebhookWorkers bounds concurrent deliveries; 0 means DefaultWebhookWorkers.
 	WebhookWorkers int
@@ -51,15 +53,19 @@ type Runner struct {
 
 // New returns a Runner that is not started.
 func New(ctx context.Context, cfg Config) (*Runner, error) {
-	if cfg.Store == nil || cfg.Webhooks == nil {
-		return nil, errors.New("jobs: Store and Webhooks are required")
+	if cfg.Store == nil || cfg.Webhooks == nil || cfg.Messages == nil {
+		return nil, errors.New("jobs: Store, Webhooks and Messages are required")
 	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &webhookWorker{svc: cfg.Webhooks}); err != nil {
+	if err := errors.Join(
+		river.AddWorkerSafely(workers, &webhookWorker{svc: cfg.Webhooks}),
+		river.AddWorkerSafely(workers, &messageSendWorker{svc: cfg.Messages}),
+		river.AddWorkerSafely(workers, &messageReplyWorker{svc: cfg.Messages}),
+	); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	n := cfg.WebhookWorkers
@@ -67,7 +73,11 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		n = DefaultWebhookWorkers
 	}
 	rc := &river.Config{
-		Queues:            map[string]river.QueueConfig{core.QueueWebhooks: {MaxWorkers: n}},
+		Queues: map[string]river.QueueConfig{
+			core.QueueWebhooks: {MaxWorkers: n},
+			core.QueueMessages: {MaxWorkers: DefaultMessageWorkers},
+			core.QueueReplies:  {MaxWorkers: DefaultReplyWorkers},
+		},
 		Workers:           workers,
 		FetchCooldown:     fetchCooldown,
 		FetchPollInterval: cfg.Store.JobPollInterval(),
@@ -75,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		JobTimeout:        webhookJobTimeout,
 		// A job still "running" this long after it started belongs to a process that died
 		// (a job never runs longer than its timeout): River hands it to another worker.
-		RescueStuckJobsAfter: webhookJobTimeout + 30*time.Second,
+		RescueStuckJobsAfter: max(webhookJobTimeout, core.MessageSendTimeout(), replyJobTimeout) + 30*time.Second,
 	}
 	if cfg.Time != nil {
 		rc.Test.Time = cfg.Time

@@ -101,7 +101,7 @@ func (e *Engine) RecordingPath(name string) string {
 // Start begins the conversation of an answered call. It fails when the agent's brain or
 // voice cannot be set up (the call should then end) or the pacer stopped.
 func (e *Engine) Start(ctx context.Context, st dialtone.ConversationStart) (dialtone.Conversation, error) {
-	brain, err := e.brain(st.Agent, st.Secret)
+	brain, err := e.Responder(st.Agent, st.Secret)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +118,9 @@ func (e *Engine) Start(ctx context.Context, st dialtone.ConversationStart) (dial
 	return s, nil
 }
 
-// brain returns the responder of the agent's brain type.
-func (e *Engine) brain(a dialtone.Agent, secret string) (dialtone.Responder, error) {
+// Responder returns the brain of agent a, of its brain type, with its opened secret: what
+// answers the agent's calls, and its text messages.
+func (e *Engine) Responder(a dialtone.Agent, secret string) (dialtone.Responder, error) {
 	switch a.Brain.Type {
 	case dialtone.BrainOpenAI:
 		return openai.New(a, secret, e.cfg.HTTPClient)

@@ -177,7 +177,7 @@ func (s *Store) EndedCalls(ctx context.Context, ids []string) ([]string, error) 
 // InsertEvents stores events of orgID that change no object (see core.Store).
 func (s *Store) InsertEvents(ctx context.Context, orgID string, events []dialtone.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return s.storeEffects(ctx, tx, orgID, core.CallEffects{Events: events})
+		return s.storeEffects(ctx, tx, orgID, core.Effects{Events: events})
 	})
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)

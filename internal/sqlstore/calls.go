@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/core"
 )
@@ -122,9 +124,9 @@ func nonNilMap(m map[string]string) map[string]string {
 	return m
 }
 
-// storeEffects inserts the events and the charge of a change of orgID's objects, and a
-// webhook delivery job for every endpoint that receives each event.
-func (s *Store) storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.CallEffects) error {
+// storeEffects inserts the events and the charge of a change of orgID's objects, a webhook
+// delivery job for every endpoint that receives each event, and the change's own jobs.
+func (s *Store) storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx core.Effects) error {
 	for _, ev := range fx.Events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, organization_id, type, object_id,
 			agent_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -139,6 +141,28 @@ func (s *Store) storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx c
 		if err := insertLedgerEntry(ctx, tx, orgID, *fx.Charge); err != nil {
 			return fmt.Errorf("insert charge: %w", err)
 		}
+	}
+	return s.insertJobs(ctx, tx, fx.Jobs)
+}
+
+// insertJobs inserts jobs in tx, so that they run once it commits and never if it rolls back.
+func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []core.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		opts := &river.InsertOpts{Queue: j.Queue}
+		if !j.At.IsZero() {
+			opts.ScheduledAt = j.At
+		}
+		if j.MaxAttempts > 0 {
+			opts.MaxAttempts = j.MaxAttempts
+		}
+		params[i] = river.InsertManyParams{Args: j.Args, InsertOpts: opts}
+	}
+	if _, err := s.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("insert jobs: %w", err)
 	}
 	return nil
 }
@@ -167,7 +191,7 @@ func (s *Store) lockOrganizationCalls(ctx context.Context, tx *sql.Tx, orgID str
 
 // InsertCall stores the call decide returns for orgID's current counts, with its effects,
 // in one transaction holding the organization's lock (see core.Store).
-func (s *Store) InsertCall(ctx context.Context, orgID string, caps core.CallCounts, decide func(core.CallCounts) (dialtone.Call, core.CallEffects, error)) (dialtone.Call, error) {
+func (s *Store) InsertCall(ctx context.Context, orgID string, caps core.CallCounts, decide func(core.CallCounts) (dialtone.Call, core.Effects, error)) (dialtone.Call, error) {
 	var stored dialtone.Call
 	var decideErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -198,7 +222,7 @@ func (s *Store) InsertCall(ctx context.Context, orgID string, caps core.CallCoun
 
 // ClaimCall takes orgID's oldest queued call out of the queue when claim agrees (see
 // core.Store).
-func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(core.CallCounts, *dialtone.Call) (core.CallEffects, bool)) (dialtone.Call, bool, error) {
+func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim func(core.CallCounts, *dialtone.Call) (core.Effects, bool)) (dialtone.Call, bool, error) {
 	var claimed dialtone.Call
 	var ok bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -231,7 +255,7 @@ func (s *Store) ClaimCall(ctx context.Context, orgID string, maxLive int, claim 
 }
 
 // UpdateCall changes call id under a row lock (see core.Store).
-func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (core.CallEffects, error)) (dialtone.Call, error) {
+func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone.Call) (core.Effects, error)) (dialtone.Call, error) {
 	var updated dialtone.Call
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`+s.dialect.lockRow(), id))

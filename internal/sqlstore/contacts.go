@@ -11,8 +11,11 @@ import (
 	"github.com/dialtonehq/dialtone/internal/core"
 )
 
-// contactColumns is the select list scanContact reads.
-const contactColumns = `id, phone_number, name, email, notes, metadata, created_at, updated_at`
+// contactColumns is the select list scanContact reads, from contacts (also in RETURNING):
+// opted_out is whether the contact's number is in the organization's opt_outs.
+const contactColumns = `id, phone_number, name, email, notes, metadata, created_at, updated_at,
+	EXISTS (SELECT 1 FROM opt_outs o WHERE o.organization_id = contacts.organization_id
+		AND o.phone_number = contacts.phone_number) AS opted_out`
 
 // contactGet selects a contact by id ($1) and organization ($2): the query of GetContact, and
 // of UpdateContact with a row lock.
@@ -26,7 +29,7 @@ func scanContact(r rowScanner) (dialtone.Contact, error) {
 	c := dialtone.Contact{Object: "contact"}
 	var metadata string
 	var created, updated timestamp
-	if err := r.Scan(&c.ID, &c.PhoneNumber, &c.Name, &c.Email, &c.Notes, &metadata, &created, &updated); err != nil {
+	if err := r.Scan(&c.ID, &c.PhoneNumber, &c.Name, &c.Email, &c.Notes, &metadata, &created, &updated, &c.OptedOut); err != nil {
 		return dialtone.Contact{}, err
 	}
 	if err := fromJSONText(metadata, "metadata", &c.Metadata); err != nil {

@@ -64,6 +64,9 @@ type listSpec[T any] struct {
 	what    string // for errors: "list agents"
 	table   string
 	columns string // the select list scan reads
+	// seqColumn orders the list, newest (highest) first, and keys its cursors; "" means seq.
+	// It must be unique among the rows of the scope.
+	seqColumn string
 	// scope selects the rows of the list; a cursor must name one of them.
 	scope where
 	// filter narrows the rows returned further, but not the rows a cursor may name, so a
@@ -83,7 +86,16 @@ func pageLimit(limit int) int {
 	return limit
 }
 
-// listPage returns one page of the list spec describes, newest (highest seq) first, and
+// orderColumn is the column that orders the list: seqColumn, else seq.
+func (spec listSpec[T]) orderColumn() string {
+	if spec.seqColumn != "" {
+		return spec.seqColumn
+	}
+	return "seq"
+}
+
+// listPage returns one page of the list spec describes, newest (highest seq, or seqColumn)
+// first, and
 // whether more rows follow in the direction of travel: older rows without a cursor or with
 // StartingAfter, newer rows with EndingBefore. With EndingBefore the page is the limit rows
 // just newer than the cursor. A cursor that is not a row of the list's scope, or both cursors
@@ -101,15 +113,15 @@ func listPage[T any](ctx context.Context, db *sql.DB, spec listSpec[T], lp dialt
 			return nil, false, err
 		}
 		if lp.StartingAfter != "" {
-			w = w.and("seq < ?", seq)
+			w = w.and(spec.orderColumn()+" < ?", seq)
 		} else {
-			w = w.and("seq > ?", seq)
+			w = w.and(spec.orderColumn()+" > ?", seq)
 			order = "ASC"
 		}
 	}
 	cond, args := w.render()
 	query := "SELECT " + spec.columns + " FROM " + spec.table + " WHERE " + cond +
-		" ORDER BY seq " + order + " LIMIT " + strconv.Itoa(limit+1)
+		" ORDER BY " + spec.orderColumn() + " " + order + " LIMIT " + strconv.Itoa(limit+1)
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", spec.what, err)
@@ -134,12 +146,12 @@ func listPage[T any](ctx context.Context, db *sql.DB, spec listSpec[T], lp dialt
 	return items, hasMore, nil
 }
 
-// cursorSeq returns the seq of the row of spec's scope with the given id, or
+// cursorSeq returns the seq (or seqColumn) of the row of spec's scope with the given id, or
 // core.ErrBadCursor.
 func cursorSeq[T any](ctx context.Context, db *sql.DB, spec listSpec[T], id string) (int64, error) {
 	cond, args := spec.scope.and("id = ?", id).render()
 	var seq int64
-	err := db.QueryRowContext(ctx, "SELECT seq FROM "+spec.table+" WHERE "+cond, args...).Scan(&seq)
+	err := db.QueryRowContext(ctx, "SELECT "+spec.orderColumn()+" FROM "+spec.table+" WHERE "+cond, args...).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, core.ErrBadCursor
 	}

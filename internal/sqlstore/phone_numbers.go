@@ -17,7 +17,7 @@ import (
 // phoneNumberColumns is the select list scanPhoneNumber reads.
 const phoneNumberColumns = `id, number, carrier, source, country, friendly_name, agent_id,
 	inbound_enabled, outbound_enabled, custom_prompt, cap_voice, cap_sms, paid_through, created_at,
-	updated_at`
+	updated_at, sms_reply_enabled, messages_per_second, a2p_10dlc_registered`
 
 // phoneNumberGet selects a live (not released) number by id ($1) and organization ($2): the
 // query of GetPhoneNumber, and of UpdatePhoneNumber with a row lock.
@@ -34,7 +34,8 @@ func scanPhoneNumber(r rowScanner) (dialtone.PhoneNumber, error) {
 	var paid, created, updated timestamp
 	if err := r.Scan(&n.ID, &n.Number, &n.Carrier, &n.Source, &n.Country, &n.FriendlyName,
 		&agentID, &n.InboundEnabled, &n.OutboundEnabled, &n.CustomPrompt,
-		&n.Capabilities.Voice, &n.Capabilities.SMS, &paid, &created, &updated); err != nil {
+		&n.Capabilities.Voice, &n.Capabilities.SMS, &paid, &created, &updated, &n.SMSReplyEnabled,
+		&n.MessagesPerSecond, &n.A2P10DLCRegistered); err != nil {
 		return dialtone.PhoneNumber{}, err
 	}
 	if agentID.Valid {
@@ -54,13 +55,15 @@ func nullString(s *string) any {
 
 const phoneNumberInsert = `INSERT INTO phone_numbers (id, organization_id, number, carrier, source,
 	country, friendly_name, agent_id, inbound_enabled, outbound_enabled, custom_prompt, cap_voice,
-	cap_sms, paid_through, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+	cap_sms, paid_through, created_at, updated_at, sms_reply_enabled, messages_per_second,
+	a2p_10dlc_registered)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 
 // phoneNumberUpdate stores the fields UpdatePhoneNumber may change.
 const phoneNumberUpdate = `UPDATE phone_numbers SET agent_id = $1, inbound_enabled = $2,
-	outbound_enabled = $3, custom_prompt = $4, friendly_name = $5, updated_at = $6
-	WHERE id = $7 AND organization_id = $8 AND released_at IS NULL
+	outbound_enabled = $3, custom_prompt = $4, friendly_name = $5, updated_at = $6,
+	sms_reply_enabled = $7, messages_per_second = $8, a2p_10dlc_registered = $9
+	WHERE id = $10 AND organization_id = $11 AND released_at IS NULL
 	RETURNING ` + phoneNumberColumns
 
 // lockLiveAgent checks, inside a write transaction, that agentID is a live agent of orgID and
@@ -135,10 +138,11 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 		if _, err = tx.ExecContext(ctx, phoneNumberInsert,
 			n.ID, orgID, n.Number, n.Carrier, n.Source, n.Country, n.FriendlyName, nullString(n.AgentID),
 			n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.Capabilities.Voice, n.Capabilities.SMS,
-			dbTime(n.PaidThrough), dbTime(n.CreatedAt), dbTime(n.UpdatedAt)); err != nil {
+			dbTime(n.PaidThrough), dbTime(n.CreatedAt), dbTime(n.UpdatedAt), n.SMSReplyEnabled,
+			n.MessagesPerSecond, n.A2P10DLCRegistered); err != nil {
 			return err
 		}
-		fx := core.CallEffects{Events: events}
+		fx := core.Effects{Events: events}
 		if charge != nil {
 			fx.Charge = &charge.Entry
 		}
@@ -228,8 +232,8 @@ func (s *Store) ListPhoneNumbers(ctx context.Context, orgID string, f dialtone.P
 // writer connection), so concurrent updates of one number apply one after another. An error
 // from mutate aborts the update, changing nothing, and is returned as is.
 //
-// Only AgentID, InboundEnabled, OutboundEnabled, CustomPrompt, FriendlyName and UpdatedAt are
-// stored (the store does not set UpdatedAt); changes mutate makes to any other field are
+// Only AgentID, InboundEnabled, OutboundEnabled, CustomPrompt, FriendlyName, SMSReplyEnabled,
+// MessagesPerSecond, A2P10DLCRegistered and UpdatedAt are stored (the store does not set UpdatedAt); changes mutate makes to any other field are
 // ignored. A nil AgentID detaches the number. An AgentID that changes must name a live agent of
 // orgID, else the update fails with an ordinary (wrapped) error and changes nothing. mutate
 // runs inside the transaction: it must be quick and must not call the Store, which on SQLite
@@ -255,7 +259,7 @@ func (s *Store) UpdatePhoneNumber(ctx context.Context, orgID, id string, mutate 
 		}
 		updated, err = scanPhoneNumber(tx.QueryRowContext(ctx, phoneNumberUpdate,
 			nullString(n.AgentID), n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.FriendlyName,
-			dbTime(n.UpdatedAt), id, orgID))
+			dbTime(n.UpdatedAt), n.SMSReplyEnabled, n.MessagesPerSecond, n.A2P10DLCRegistered, id, orgID))
 		return err
 	})
 	return updateResult(updated, err, "update phone number")
@@ -279,7 +283,7 @@ func (s *Store) ReleasePhoneNumber(ctx context.Context, orgID, id string, t time
 		if err != nil || event == nil {
 			return err
 		}
-		return s.storeEffects(ctx, tx, orgID, core.CallEffects{Events: []dialtone.Event{event(n)}})
+		return s.storeEffects(ctx, tx, orgID, core.Effects{Events: []dialtone.Event{event(n)}})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.PhoneNumber{}, core.ErrNotFound

@@ -12,23 +12,24 @@ import (
 // telephonyConfigUpsert stores an organization's whole config, replacing the one it had. The
 // upsert is one statement, atomic on both engines, so concurrent puts leave one of them whole.
 const telephonyConfigUpsert = `INSERT INTO telephony_configs (organization_id, allowed_countries,
-	allowed_prefixes, block_premium_rate, updated_at)
-	VALUES ($1, $2, $3, $4, $5)
+	allowed_prefixes, block_premium_rate, updated_at, sms_help_text)
+	VALUES ($1, $2, $3, $4, $5, $6)
 	ON CONFLICT (organization_id) DO UPDATE SET allowed_countries = excluded.allowed_countries,
 	allowed_prefixes = excluded.allowed_prefixes, block_premium_rate = excluded.block_premium_rate,
-	updated_at = excluded.updated_at`
+	updated_at = excluded.updated_at, sms_help_text = excluded.sms_help_text`
 
 // GetTelephonyConfig returns orgID's stored telephony config and true, or a zero config and
 // false when the organization never stored one (also for an unknown organization). Nil lists
-// are returned empty.
+// are returned empty. A config stored before messaging existed has the SMSHelpText
+// dialtone.DefaultSMSHelpText (the column's default, see 00017_messaging.sql).
 func (s *Store) GetTelephonyConfig(ctx context.Context, orgID string) (dialtone.TelephonyConfig, bool, error) {
 	cfg := dialtone.TelephonyConfig{Object: "telephony_config"}
 	var countries, prefixes string
 	var updated timestamp
 	err := s.reader.QueryRowContext(ctx,
-		`SELECT allowed_countries, allowed_prefixes, block_premium_rate, updated_at
+		`SELECT allowed_countries, allowed_prefixes, block_premium_rate, updated_at, sms_help_text
 		 FROM telephony_configs WHERE organization_id = $1`, orgID,
-	).Scan(&countries, &prefixes, &cfg.BlockPremiumRate, &updated)
+	).Scan(&countries, &prefixes, &cfg.BlockPremiumRate, &updated, &cfg.SMSHelpText)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.TelephonyConfig{}, false, nil
 	}
@@ -75,7 +76,7 @@ func (s *Store) PutTelephonyConfig(ctx context.Context, orgID string, cfg dialto
 		return fmt.Errorf("put telephony config: %w", err)
 	}
 	if _, err := s.writer.ExecContext(ctx, telephonyConfigUpsert,
-		orgID, countriesText, prefixesText, cfg.BlockPremiumRate, dbTime(*cfg.UpdatedAt)); err != nil {
+		orgID, countriesText, prefixesText, cfg.BlockPremiumRate, dbTime(*cfg.UpdatedAt), cfg.SMSHelpText); err != nil {
 		return fmt.Errorf("put telephony config: %w", err)
 	}
 	return nil

@@ -24,13 +24,16 @@ import (
 // error.
 const MaxResponseBytes = 64 << 10
 
-// Request is what the user's server receives for each caller turn.
+// Request is what the user's server receives for each caller turn: of a call ("call.turn",
+// with call) or of a text conversation ("message.turn", with conversation, whose metadata is
+// the conversation's state).
 type Request struct {
-	Type    string               `json:"type"` // "call.turn"
-	Call    dialtone.Call        `json:"call"`
-	Agent   RequestAgent         `json:"agent"`
-	Turn    RequestTurn          `json:"turn"`
-	History []dialtone.Utterance `json:"history"` // the conversation before this turn, oldest first
+	Type         string                    `json:"type"`
+	Call         *dialtone.Call            `json:"call,omitempty"`
+	Conversation *dialtone.SMSConversation `json:"conversation,omitempty"`
+	Agent        RequestAgent              `json:"agent"`
+	Turn         RequestTurn               `json:"turn"`
+	History      []dialtone.Utterance      `json:"history"` // the conversation before this turn, oldest first
 }
 
 // RequestAgent names the agent the call belongs to.
@@ -102,8 +105,12 @@ func (b *Brain) Reply(ctx context.Context, turn dialtone.BrainTurn, emit func(di
 	if history == nil {
 		history = []dialtone.Utterance{}
 	}
-	body, err := json.Marshal(Request{Type: "call.turn", Call: turn.Call, Agent: b.agent,
-		Turn: RequestTurn{Text: turn.Text, Digits: turn.Digits}, History: history})
+	payload := Request{Type: "call.turn", Call: &turn.Call, Agent: b.agent,
+		Turn: RequestTurn{Text: turn.Text, Digits: turn.Digits}, History: history}
+	if turn.Conversation != nil {
+		payload.Type, payload.Call, payload.Conversation = "message.turn", nil, turn.Conversation
+	}
+	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("webhook brain: %w", err)
 	}
