@@ -151,3 +151,16 @@ type SandboxService struct{ c *Client }
 func (s *SandboxService) Call(ctx context.Context, params dialtone.SandboxCallParams, opts ...RequestOption) (*dialtone.Call, error) {
 	return send[dialtone.Call](ctx, s.c, request{method: http.MethodPost, path: "/v1/sandbox/calls", body: params, opts: opts})
 }
+
+// Text makes a simulated person at params.From text params.Body to params.To, one of the
+// organization's sandbox numbers, and returns the inbound message as stored (status
+// received, in the conversation of the two numbers). Its answer follows in the same
+// conversation as an outbound message: the opt-out or opt-in confirmation for STOP or START,
+// the organization's sms_help_text for HELP, or otherwise the agent's reply when the number
+// has sms_reply_enabled and an agent. It returns a validation error for missing or
+// non-E.164 numbers or an empty body, message_too_long for a body over 1,600 characters,
+// phone_number_not_found (param to) when the organization holds no such number, and
+// invalid_value (param to) for a number of another carrier.
+func (s *SandboxService) Text(ctx context.Context, params dialtone.SandboxMessageParams, opts ...RequestOption) (*dialtone.Message, error) {
+	return send[dialtone.Message](ctx, s.c, request{method: http.MethodPost, path: "/v1/sandbox/messages", body: params, opts: opts})
+}

@@ -33,6 +33,8 @@ type Client struct {
 
 	WebhookEndpoints *WebhookEndpointsService
 	Contacts         *ContactsService
+	Messages         *MessagesService
+	Conversations    *ConversationsService
 
 	baseURL     string
 	credential  string
@@ -129,5 +131,7 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	c.Voices = &VoicesService{c: c}
 	c.WebhookEndpoints = &WebhookEndpointsService{c: c}
 	c.Contacts = &ContactsService{c: c}
+	c.Messages = &MessagesService{c: c}
+	c.Conversations = &ConversationsService{c: c}
 	return c
 }
