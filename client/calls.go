@@ -44,6 +44,11 @@ func (p *CallListParams) page() *ListParams {
 	return &ListParams{Limit: p.Limit, StartingAfter: p.StartingAfter, EndingBefore: p.EndingBefore}
 }
 
+func (p CallListParams) withPage(page *ListParams) *CallListParams {
+	p.Limit, p.StartingAfter, p.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
+	return &p
+}
+
 func (p *CallListParams) query() url.Values {
 	q := p.page().query()
 	if p == nil {
@@ -108,16 +113,7 @@ func (s *CallsService) List(ctx context.Context, p *CallListParams) (*dialtone.L
 // All iterates over every call matching p (which may be nil), fetching pages of p.Limit calls
 // as the loop needs them, in the order and with the error handling of AgentsService.All.
 func (s *CallsService) All(ctx context.Context, p *CallListParams) iter.Seq2[dialtone.Call, error] {
-	var filter CallListParams
-	if p != nil {
-		filter = *p
-	}
-	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.Call], error) {
-		q := filter
-		q.Limit, q.StartingAfter, q.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
-		return s.List(ctx, &q)
-	}
-	return all(ctx, p.page(), fetch, func(c dialtone.Call) string { return c.ID })
+	return allFiltered(ctx, p, s.List, func(c dialtone.Call) string { return c.ID })
 }
 
 // Hangup ends a call that has not ended and returns it as it ended: a call not yet answered

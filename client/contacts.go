@@ -34,6 +34,11 @@ func (p *ContactListParams) page() *ListParams {
 	return &ListParams{Limit: p.Limit, StartingAfter: p.StartingAfter, EndingBefore: p.EndingBefore}
 }
 
+func (p ContactListParams) withPage(page *ListParams) *ContactListParams {
+	p.Limit, p.StartingAfter, p.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
+	return &p
+}
+
 func (p *ContactListParams) query() url.Values {
 	q := p.page().query()
 	if p != nil && p.Search != "" {
@@ -77,16 +82,7 @@ func (s *ContactsService) List(ctx context.Context, p *ContactListParams) (*dial
 // All iterates over every contact matching p (which may be nil), fetching pages as the loop
 // needs them; see AgentsService.All for the order and the errors.
 func (s *ContactsService) All(ctx context.Context, p *ContactListParams) iter.Seq2[dialtone.Contact, error] {
-	var filter ContactListParams
-	if p != nil {
-		filter = *p
-	}
-	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.Contact], error) {
-		q := filter
-		q.Limit, q.StartingAfter, q.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
-		return s.List(ctx, &q)
-	}
-	return all(ctx, p.page(), fetch, func(c dialtone.Contact) string { return c.ID })
+	return allFiltered(ctx, p, s.List, func(c dialtone.Contact) string { return c.ID })
 }
 
 // Import uploads csv, a CSV file with a header row naming a phone_number column (and

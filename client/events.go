@@ -36,6 +36,11 @@ func (p *EventListParams) page() *ListParams {
 	return &ListParams{Limit: p.Limit, StartingAfter: p.StartingAfter, EndingBefore: p.EndingBefore}
 }
 
+func (p EventListParams) withPage(page *ListParams) *EventListParams {
+	p.Limit, p.StartingAfter, p.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
+	return &p
+}
+
 func (p *EventListParams) query() url.Values {
 	q := p.page().query()
 	if p != nil && p.Type != "" {
@@ -61,16 +66,7 @@ func (s *EventsService) List(ctx context.Context, p *EventListParams) (*dialtone
 // events as the loop needs them, in the order and with the error handling of
 // AgentsService.All.
 func (s *EventsService) All(ctx context.Context, p *EventListParams) iter.Seq2[dialtone.Event, error] {
-	var filter EventListParams
-	if p != nil {
-		filter = *p
-	}
-	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.Event], error) {
-		q := filter
-		q.Limit, q.StartingAfter, q.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
-		return s.List(ctx, &q)
-	}
-	return all(ctx, p.page(), fetch, func(e dialtone.Event) string { return e.ID })
+	return allFiltered(ctx, p, s.List, func(e dialtone.Event) string { return e.ID })
 }
 
 // Redeliver sends the event to webhook endpoints again, each with a fresh set of retries:

@@ -95,3 +95,23 @@ func all[T any](ctx context.Context, p *ListParams, fetch func(context.Context, 
 		}
 	}
 }
+
+// filtered is the params of a list that has filters besides its page.
+type filtered[P any] interface {
+	*P
+	page() *ListParams
+	withPage(page *ListParams) *P
+}
+
+// allFiltered iterates, like all, over the list that list returns for p (nil: unfiltered),
+// fetching each page with p's filters.
+func allFiltered[P any, PP filtered[P], T any](ctx context.Context, p PP, list func(context.Context, PP) (*dialtone.List[T], error), id func(T) string) iter.Seq2[T, error] {
+	var filter P
+	if p != nil {
+		filter = *p
+	}
+	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[T], error) {
+		return list(ctx, PP(&filter).withPage(page))
+	}
+	return all(ctx, p.page(), fetch, id)
+}

@@ -37,6 +37,11 @@ func (p *MessageListParams) page() *ListParams {
 	return &ListParams{Limit: p.Limit, StartingAfter: p.StartingAfter, EndingBefore: p.EndingBefore}
 }
 
+func (p MessageListParams) withPage(page *ListParams) *MessageListParams {
+	p.Limit, p.StartingAfter, p.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
+	return &p
+}
+
 func (p *MessageListParams) query() url.Values {
 	q := p.page().query()
 	if p == nil {
@@ -97,16 +102,7 @@ func (s *MessagesService) List(ctx context.Context, p *MessageListParams) (*dial
 // messages as the loop needs them, in the order and with the error handling of
 // AgentsService.All.
 func (s *MessagesService) All(ctx context.Context, p *MessageListParams) iter.Seq2[dialtone.Message, error] {
-	var filter MessageListParams
-	if p != nil {
-		filter = *p
-	}
-	fetch := func(ctx context.Context, page *ListParams) (*dialtone.List[dialtone.Message], error) {
-		q := filter
-		q.Limit, q.StartingAfter, q.EndingBefore = page.Limit, page.StartingAfter, page.EndingBefore
-		return s.List(ctx, &q)
-	}
-	return all(ctx, p.page(), fetch, func(m dialtone.Message) string { return m.ID })
+	return allFiltered(ctx, p, s.List, func(m dialtone.Message) string { return m.ID })
 }
 
 // ConversationsService reads the organization's text conversations and sets their state

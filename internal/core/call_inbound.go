@@ -10,16 +10,8 @@ import (
 // ValidateSandboxCall returns every invalid field of a simulated inbound call.
 func (s *Calls) ValidateSandboxCall(params dialtone.SandboxCallParams) dialtone.FieldErrors {
 	var fe dialtone.FieldErrors
-	for _, f := range []struct {
-		name string
-		v    dialtone.Optional[string]
-	}{{"from", params.From}, {"to", params.To}} {
-		if !f.v.HasValue() {
-			fe.Addf(f.name, dialtone.CodeFieldRequired, "%s is required.", f.name)
-		} else if err := CheckE164(f.v.Value); err != nil {
-			fe.Add(f.name, err.Code, err.Message)
-		}
-	}
+	requireE164(&fe, "from", params.From)
+	requireE164(&fe, "to", params.To)
 	if params.Persona.HasValue() {
 		if sim := s.simulator(); sim != nil {
 			fe = append(fe, sim.CheckPersona(params.Persona.Value, "persona")...)

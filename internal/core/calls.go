@@ -102,11 +102,7 @@ func (s *Calls) ValidateCreate(params dialtone.CallParams) dialtone.FieldErrors 
 	if !params.AgentID.HasValue() {
 		fe.Addf("agent_id", dialtone.CodeFieldRequired, "agent_id is required.")
 	}
-	if !params.ToNumber.HasValue() {
-		fe.Addf("to_number", dialtone.CodeFieldRequired, "to_number is required.")
-	} else if err := CheckE164(params.ToNumber.Value); err != nil {
-		fe.Add("to_number", err.Code, err.Message)
-	}
+	requireE164(&fe, "to_number", params.ToNumber)
 	if params.FromNumber.HasValue() {
 		if err := CheckE164(params.FromNumber.Value); err != nil {
 			fe.Add("from_number", err.Code, err.Message)
@@ -181,32 +177,55 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 // agent_no_phone).
 func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialtone.Optional[string]) (dialtone.PhoneNumber, error) {
 	if from.HasValue() {
-		n, err := s.store.GetPhoneNumberByNumber(ctx, orgID, from.Value)
-		notOwned := func(reason, msg string) error {
-			return dialtone.Errorf(dialtone.CodeFromNumberNotOwned, msg, from.Value).
-				WithParam("from_number").WithDetail("reason", reason)
-		}
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return dialtone.PhoneNumber{}, notOwned("not_owned", "%s is not one of your organization's numbers.")
-		case err != nil:
-			return dialtone.PhoneNumber{}, dialtone.Internal(err)
-		case n.AgentID == nil || *n.AgentID != agentID:
-			return dialtone.PhoneNumber{}, notOwned("not_attached", "%s is not attached to this agent.")
-		case !n.OutboundEnabled:
-			return dialtone.PhoneNumber{}, notOwned("outbound_disabled", "%s has outbound calls disabled.")
-		}
-		return n, nil
+		return ownNumber(ctx, s.store, orgID, from.Value, func(n dialtone.PhoneNumber) (string, string) {
+			switch {
+			case n.AgentID == nil || *n.AgentID != agentID:
+				return "not_attached", "%s is not attached to this agent."
+			case !n.OutboundEnabled:
+				return "outbound_disabled", "%s has outbound calls disabled."
+			}
+			return "", ""
+		})
 	}
+	return oldestNumber(ctx, s.store, orgID, agentID, func(n dialtone.PhoneNumber) bool { return n.OutboundEnabled },
+		"Agent %s has no outbound-enabled phone number to call from.")
+}
+
+// ownNumber returns orgID's live number whose E.164 number is from, to send a call or a
+// message from: from_number_not_owned (param from_number, details.reason) when it is not
+// the organization's ("not_owned") or when refuse returns a reason and a message (a format
+// given from) why it cannot be used.
+func ownNumber(ctx context.Context, store Store, orgID, from string, refuse func(dialtone.PhoneNumber) (reason, msg string)) (dialtone.PhoneNumber, error) {
+	notOwned := func(reason, msg string) error {
+		return dialtone.Errorf(dialtone.CodeFromNumberNotOwned, msg, from).
+			WithParam("from_number").WithDetail("reason", reason)
+	}
+	n, err := store.GetPhoneNumberByNumber(ctx, orgID, from)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return dialtone.PhoneNumber{}, notOwned("not_owned", "%s is not one of your organization's numbers.")
+	case err != nil:
+		return dialtone.PhoneNumber{}, dialtone.Internal(err)
+	}
+	if reason, msg := refuse(n); reason != "" {
+		return dialtone.PhoneNumber{}, notOwned(reason, msg)
+	}
+	return n, nil
+}
+
+// oldestNumber returns the oldest of orgID's live numbers attached to agentID that usable
+// accepts, or agent_no_phone (param agent_id) with none, whose message is none (a format
+// given agentID).
+func oldestNumber(ctx context.Context, store Store, orgID, agentID string, usable func(dialtone.PhoneNumber) bool, none string) (dialtone.PhoneNumber, error) {
 	var first *dialtone.PhoneNumber
 	lp := dialtone.ListParams{Limit: dialtone.MaxListLimit}
 	for {
-		nums, more, err := s.store.ListPhoneNumbers(ctx, orgID, dialtone.PhoneNumberFilter{AgentID: agentID}, lp)
+		nums, more, err := store.ListPhoneNumbers(ctx, orgID, dialtone.PhoneNumberFilter{AgentID: agentID}, lp)
 		if err != nil {
 			return dialtone.PhoneNumber{}, dialtone.Internal(err)
 		}
 		for i := range nums { // newest first: the last match is the oldest
-			if nums[i].OutboundEnabled {
+			if usable(nums[i]) {
 				first = &nums[i]
 			}
 		}
@@ -216,8 +235,7 @@ func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialto
 		lp.StartingAfter = nums[len(nums)-1].ID
 	}
 	if first == nil {
-		return dialtone.PhoneNumber{}, dialtone.Errorf(dialtone.CodeAgentNoPhone,
-			"Agent %s has no outbound-enabled phone number to call from.", agentID).WithParam("agent_id")
+		return dialtone.PhoneNumber{}, dialtone.Errorf(dialtone.CodeAgentNoPhone, none, agentID).WithParam("agent_id")
 	}
 	return *first, nil
 }

@@ -13,16 +13,8 @@ import (
 // over MaxSMSBodyChars is message_too_long (checkBody).
 func (s *Messages) ValidateSandboxMessage(params dialtone.SandboxMessageParams) dialtone.FieldErrors {
 	var fe dialtone.FieldErrors
-	for _, f := range []struct {
-		name string
-		v    dialtone.Optional[string]
-	}{{"from", params.From}, {"to", params.To}} {
-		if !f.v.HasValue() {
-			fe.Addf(f.name, dialtone.CodeFieldRequired, "%s is required.", f.name)
-		} else if err := CheckE164(f.v.Value); err != nil {
-			fe.Add(f.name, err.Code, err.Message)
-		}
-	}
+	requireE164(&fe, "from", params.From)
+	requireE164(&fe, "to", params.To)
 	switch {
 	case !params.Body.HasValue():
 		fe.Addf("body", dialtone.CodeFieldRequired, "body is required.")

@@ -3,7 +3,6 @@ package core
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"math"
 	"strconv"
@@ -109,11 +108,7 @@ func sleepUntil(now func() time.Time) func(ctx context.Context, t time.Time) err
 // up. A body over MaxSMSBodyChars is not a field error but message_too_long (checkBody).
 func (s *Messages) ValidateSend(params dialtone.MessageParams) dialtone.FieldErrors {
 	var fe dialtone.FieldErrors
-	if !params.ToNumber.HasValue() {
-		fe.Addf("to_number", dialtone.CodeFieldRequired, "to_number is required.")
-	} else if err := CheckE164(params.ToNumber.Value); err != nil {
-		fe.Add("to_number", err.Code, err.Message)
-	}
+	requireE164(&fe, "to_number", params.ToNumber)
 	switch {
 	case !params.Body.HasValue():
 		fe.Addf("body", dialtone.CodeFieldRequired, "body is required.")
@@ -259,45 +254,18 @@ func (s *Messages) sender(ctx context.Context, org string, from, agentID dialton
 		}
 	}
 	if from.HasValue() {
-		n, err := s.store.GetPhoneNumberByNumber(ctx, org, from.Value)
-		notOwned := func(reason, msg string) error {
-			return dialtone.Errorf(dialtone.CodeFromNumberNotOwned, msg, from.Value).
-				WithParam("from_number").WithDetail("reason", reason)
-		}
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return dialtone.PhoneNumber{}, notOwned("not_owned", "%s is not one of your organization's numbers.")
-		case err != nil:
-			return dialtone.PhoneNumber{}, dialtone.Internal(err)
-		case agentID.HasValue() && (n.AgentID == nil || *n.AgentID != agentID.Value):
-			return dialtone.PhoneNumber{}, notOwned("not_attached", "%s is not attached to this agent.")
-		case !n.Capabilities.SMS:
-			return dialtone.PhoneNumber{}, notOwned("no_sms", "%s cannot send text messages.")
-		}
-		return n, nil
-	}
-	var first *dialtone.PhoneNumber
-	lp := dialtone.ListParams{Limit: dialtone.MaxListLimit}
-	for {
-		nums, more, err := s.store.ListPhoneNumbers(ctx, org, dialtone.PhoneNumberFilter{AgentID: agentID.Value}, lp)
-		if err != nil {
-			return dialtone.PhoneNumber{}, dialtone.Internal(err)
-		}
-		for i := range nums { // newest first: the last match is the oldest
-			if nums[i].Capabilities.SMS {
-				first = &nums[i]
+		return ownNumber(ctx, s.store, org, from.Value, func(n dialtone.PhoneNumber) (string, string) {
+			switch {
+			case agentID.HasValue() && (n.AgentID == nil || *n.AgentID != agentID.Value):
+				return "not_attached", "%s is not attached to this agent."
+			case !n.Capabilities.SMS:
+				return "no_sms", "%s cannot send text messages."
 			}
-		}
-		if !more || len(nums) == 0 {
-			break
-		}
-		lp.StartingAfter = nums[len(nums)-1].ID
+			return "", ""
+		})
 	}
-	if first == nil {
-		return dialtone.PhoneNumber{}, dialtone.Errorf(dialtone.CodeAgentNoPhone,
-			"Agent %s has no phone number that can send text messages.", agentID.Value).WithParam("agent_id")
-	}
-	return *first, nil
+	return oldestNumber(ctx, s.store, org, agentID.Value, func(n dialtone.PhoneNumber) bool { return n.Capabilities.SMS },
+		"Agent %s has no phone number that can send text messages.")
 }
 
 // checkRegion returns sms_not_supported_in_region when a US 10-digit long code that is not

@@ -27,3 +27,13 @@ func CheckE164(s string) *dialtone.Error {
 	}
 	return dialtone.NewError(dialtone.CodeInvalidPhoneFormat, msg)
 }
+
+// requireE164 adds to fe that field is required when v is not set, or why it is not an E.164
+// number.
+func requireE164(fe *dialtone.FieldErrors, field string, v dialtone.Optional[string]) {
+	if !v.HasValue() {
+		fe.Addf(field, dialtone.CodeFieldRequired, "%s is required.", field)
+	} else if err := CheckE164(v.Value); err != nil {
+		fe.Add(field, err.Code, err.Message)
+	}
+}
