@@ -21,7 +21,7 @@ type UsageParams struct {
 	GroupBy  string    // UsageByDay (default) or UsageByAgent
 }
 
-// Usage is what an organization's calls used in a period.
+// Usage is what an organization's calls and text messages used in a period.
 type Usage struct {
 	Object  string       `json:"object"` // "usage"
 	From    time.Time    `json:"from"`
@@ -39,7 +39,9 @@ type UsageEntry struct {
 	Calls           int64   `json:"calls"`            // calls that ended, whatever their outcome
 	DurationSeconds int64   `json:"duration_seconds"` // billable seconds
 	Minutes         float64 `json:"minutes"`          // DurationSeconds / 60, to two decimals
-	Cost            Money   `json:"cost"`
+	Messages        int64   `json:"messages"`         // billed text messages: sent by the carrier, or received
+	Segments        int64   `json:"segments"`         // their segments
+	Cost            Money   `json:"cost"`             // of the calls and the messages
 }
 
 // UsageService reports usage.

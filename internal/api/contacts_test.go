@@ -250,3 +250,38 @@ func TestContactsImport(t *testing.T) {
 		}
 	})
 }
+
+// TestContactOnCalls: a call shows the contact of the other party (the callee of an outbound
+// call, the caller of an inbound one), as it is when read, and null without one.
+func TestContactOnCalls(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{NoDispatch: true})
+	agent, _, number := callSetup(t, env, env.Admin, "")
+	ada := createContact(t, env, `{"phone_number":"`+sandboxTo("00")+`","name":"Ada"}`)
+	out := placeCall(t, env, env.Admin, agent, sandboxTo("00"), "")
+	stranger := placeCall(t, env, env.Admin, agent, sandboxTo("01"), "")
+	get := func(id string) dialtone.Call {
+		return decode[dialtone.Call](t, call(t, env, "GET", "/v1/calls/"+id, env.Admin, "").Raw)
+	}
+	if c := get(out); c.Contact == nil || c.Contact.ID != ada.ID || c.Contact.Name != "Ada" {
+		t.Errorf("outbound call to a contact: %+v", c.Contact)
+	}
+	if m := call(t, env, "GET", "/v1/calls/"+stranger, env.Admin, "").JSON; m["contact"] != nil {
+		t.Errorf("call to a stranger: contact %v", m["contact"])
+	}
+	// A contact created later shows on calls made before it: contacts are matched on reads.
+	grace := createContact(t, env, `{"phone_number":"+14155550199","name":"Grace"}`)
+	r := call(t, env, "POST", "/v1/sandbox/calls", env.Admin, `{"from":"+14155550199","to":"`+number+`"}`)
+	mustStatus(t, r, http.StatusCreated)
+	in := decode[dialtone.Call](t, r.Raw).ID
+	l := decode[dialtone.List[dialtone.Call]](t, call(t, env, "GET", "/v1/calls", env.Admin, "").Raw)
+	byID := map[string]*dialtone.ContactRef{}
+	for _, c := range l.Data {
+		byID[c.ID] = c.Contact
+	}
+	if c := byID[in]; c == nil || c.ID != grace.ID {
+		t.Errorf("inbound call from a contact, listed: %+v", c)
+	}
+	if c := byID[out]; c == nil || c.ID != ada.ID {
+		t.Errorf("outbound call, listed: %+v", c)
+	}
+}

@@ -323,3 +323,45 @@ func TestMessagePacing(t *testing.T) {
 		}
 	})
 }
+
+// TestMessagePacingAfterOutage: messages whose slots passed while no job runner ran (the
+// server was down) do not all leave at once when it comes back: they get new slots, at the
+// number's pace and in the order they were sent.
+func TestMessagePacingAfterOutage(t *testing.T) {
+	eachDialectWith(t, apitest.Options{TimeScale: 0.01, NoJobs: true}, func(t *testing.T, env *apitest.Env) {
+		_, num := smsNumber(t, env, env.Admin, "", `{"messages_per_second":2}`)
+		var queued []dialtone.Message
+		for i := range 6 {
+			r := send(t, env, env.Admin, `{"to_number":"+12125550176","from_number":"`+num.Number+`","body":"Overdue `+strconv.Itoa(i)+`"}`)
+			mustStatus(t, r, http.StatusCreated)
+			queued = append(queued, decode[dialtone.Message](t, r.Raw))
+		}
+		// Down until every slot is more than two seconds past.
+		time.Sleep(time.Until(queued[5].SendAt.Add(2500 * time.Millisecond)))
+		restart := time.Now()
+		env.StartJobs(t)
+		var ms []dialtone.Message
+		for _, q := range queued {
+			ms = append(ms, settled(t, env, env.Admin, q.ID))
+		}
+		for i, m := range ms {
+			if m.Status != dialtone.MessageDelivered {
+				t.Fatalf("message %d: %s", i, m.Status)
+			}
+			if m.SendAt.Before(restart.Add(-time.Second)) || m.SentAt.Before(*m.SendAt) {
+				t.Errorf("message %d: slot %v (restart %v), sent %v", i, m.SendAt, restart, m.SentAt)
+			}
+			if i > 0 {
+				if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap != 500*time.Millisecond {
+					t.Errorf("new slots %d and %d are %v apart, want 500ms", i-1, i, gap)
+				}
+				if !m.SentAt.After(*ms[i-1].SentAt) {
+					t.Errorf("message %d left before message %d", i, i-1)
+				}
+			}
+		}
+		if span := ms[5].SentAt.Sub(*ms[0].SendAt); span < 2500*time.Millisecond {
+			t.Errorf("6 overdue messages at 2/s left over %v from the first new slot, want at least 2.5 s", span)
+		}
+	})
+}

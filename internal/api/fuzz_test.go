@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dialtonehq/dialtone"
 	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
@@ -203,6 +204,43 @@ func FuzzSandboxCallBody(f *testing.F) {
 				if field == "" && !keyed || msg == "" || !dialtone.Code(code).Catalogued() {
 					t.Fatalf("%q: bad field error %v in %s", body, x, w.Body)
 				}
+			}
+		}
+	})
+}
+
+// FuzzDecodeMessageBody feeds arbitrary bodies of POST /v1/messages through decoding, validation
+// and segment counting: nothing may panic, every problem is a catalogued error, and a valid body
+// has one to 49 segments (1,600 characters of emoji at most).
+func FuzzDecodeMessageBody(f *testing.F) {
+	for _, seed := range []string{
+		``, `{}`, `{"to_number":"+14155550123","body":"hi","from_number":"+12125550100"}`,
+		`{"to_number":"+14155550123","body":"","agent_id":"agt_1"}`, `{"body":"\ud83d"}`, `{"body":"€€€","metadata":{"":""}}`,
+		`{"to_number":5}`, "{\"body\":\"\xff\xfe\"}", `{"body":"` + strings.Repeat("😀", 1601) + `"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	messages := core.New(nil, sandbox.Voices{}, core.Options{}).Messages
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var params dialtone.MessageParams
+		b, bad, err := decodeObject(raw, &params)
+		if err != nil {
+			if !dialtone.AsError(err).Code.Catalogued() {
+				t.Fatalf("uncatalogued error %v", err)
+			}
+			return
+		}
+		all := b.merge(bad, messages.ValidateSend(params))
+		if all != nil {
+			for _, fe := range dialtone.AsError(all).Fields {
+				if !fe.Code.Catalogued() || fe.Message == "" {
+					t.Fatalf("bad field error %+v", fe)
+				}
+			}
+		}
+		if all == nil && utf8.RuneCountInString(params.Body.Value) <= dialtone.MaxSMSBodyChars {
+			if enc, n := dialtone.SMSSegments(params.Body.Value); n < 1 || n > 49 || (enc != dialtone.EncodingGSM7 && enc != dialtone.EncodingUCS2) {
+				t.Fatalf("%q: %s, %d segments", params.Body.Value, enc, n)
 			}
 		}
 	})

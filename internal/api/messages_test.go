@@ -152,6 +152,15 @@ func TestMessageSendAndDeliver(t *testing.T) {
 			t.Errorf("two segments cost %d", got.Cost.AmountMicros)
 		}
 
+		// Usage counts the billed messages and their segments, by agent (the number's).
+		u := call(t, env, "GET", "/v1/usage?group_by=agent", env.Admin, "")
+		mustStatus(t, u, http.StatusOK)
+		usage := decode[dialtone.Usage](t, u.Raw)
+		if tot := usage.Total; tot.Messages != 2 || tot.Segments != 3 || tot.Calls != 0 ||
+			tot.Cost.AmountMicros != 3*dialtone.DefaultOutboundSegmentMicros || len(usage.Data) != 1 || usage.Data[0].Group != agentID {
+			t.Errorf("usage: %s", u.Raw)
+		}
+
 		// The list and its filters.
 		l := call(t, env, "GET", "/v1/messages?direction=outbound&status=delivered", env.Admin, "")
 		mustStatus(t, l, http.StatusOK)
@@ -287,6 +296,11 @@ func TestMessageSendErrors(t *testing.T) {
 		// The balance is checked again when a message leaves: one queued behind another (5 s
 		// later, at 0.2 a second) is not sent once the balance is gone.
 		mustStatus(t, call(t, env, "PATCH", "/v1/phone-numbers/"+pnum.ID, prepaid, `{"messages_per_second":0.2}`), http.StatusOK)
+		topUp := dialtone.LedgerEntry{ID: dialtone.NewID(dialtone.PrefixLedgerEntry), Object: "ledger_entry", Kind: dialtone.LedgerKindCredit,
+			Amount: dialtone.USD(1_000_000), CreatedAt: time.Now()}
+		if err := env.Store.InsertLedgerEntry(context.Background(), orgID, topUp); err != nil {
+			t.Fatal(err)
+		}
 		mustStatus(t, send(t, env, prepaid, `{"to_number":"+12125550150",`+pfrom+`,"body":"first"}`), http.StatusCreated)
 		late := send(t, env, prepaid, `{"to_number":"+12125550150",`+pfrom+`,"body":"second"}`)
 		mustStatus(t, late, http.StatusCreated)

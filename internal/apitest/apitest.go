@@ -269,6 +269,16 @@ func MaxLive(t testing.TB, calls []dialtone.Call) int {
 	return most
 }
 
+// StartJobs starts the job runner of a server started with Options.NoJobs (a server coming
+// back after an outage, for its jobs); it stops when the test ends.
+func (e *Env) StartJobs(t testing.TB) {
+	t.Helper()
+	if e.Jobs != nil {
+		t.Fatal("apitest: the job runner is already running")
+	}
+	e.Jobs = startJobs(t, e.Store, e.Services, nil)
+}
+
 // startJobs starts the job runner over st, on clock when it is not nil; it stops when the
 // test ends.
 func startJobs(t testing.TB, st *sqlstore.Store, svc *core.Services, clock *Clock) *jobs.Runner {

@@ -31,6 +31,11 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	default:
 		return nil
 	}
+	if m.SendAt != nil && s.now().Sub(*m.SendAt) > lateSend {
+		if m, err = s.reslot(ctx, m); err != nil {
+			return err
+		}
+	}
 	if m.SendAt != nil {
 		if err := s.sleep(ctx, *m.SendAt); err != nil {
 			return err
@@ -77,6 +82,39 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	}
 	_, err = s.transition(ctx, m.ID, dialtone.MessageSent, func(m *dialtone.Message) { m.CarrierMessageID = &carrierID })
 	return ignoreTransition(err)
+}
+
+// lateSend is how far past its slot a send job may start and still send at once. A job later
+// than that ran after an outage, together with every other overdue message of its number.
+const lateSend = 2 * time.Second
+
+// reslot gives the overdue messages of m's number new slots from now on, at the number's
+// pace and in the order they were queued (unless another send job of the number did it
+// already), and returns m as it is then. Without it the messages a stopped server left
+// overdue would all leave at once when it starts again, over the carrier's rate.
+func (s *Messages) reslot(ctx context.Context, m dialtone.Message) (dialtone.Message, error) {
+	now := s.now()
+	_, err := s.store.ReslotMessages(ctx, m.OrganizationID, m.PhoneNumberID, now.Add(-lateSend),
+		func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time) {
+			interval := sendInterval(n.MessagesPerSecond)
+			slot := now
+			if next.After(slot) {
+				slot = next
+			}
+			slots := make([]time.Time, count)
+			for i := range slots {
+				slots[i] = slot
+				slot = slot.Add(interval)
+			}
+			return slots, slot
+		})
+	if errors.Is(err, ErrNotFound) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	return s.store.GetMessage(ctx, m.OrganizationID, m.ID)
 }
 
 // MessageStatus records what a carrier reports about a message it sent: delivered,

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,22 @@ func TestQueueSlots(t *testing.T) {
 	}
 	if !strings.HasPrefix(messageChargeDescription(dialtone.Message{Direction: dialtone.MessageOutbound, ToNumber: "+1", Segments: 3}), "Outbound message to +1, 3 segments") {
 		t.Error("charge description")
+	}
+}
+
+func TestMergeUsage(t *testing.T) {
+	calls := []UsageGroup{{Key: "2026-11-20", Calls: 2, DurationSeconds: 90, CostMicros: 100}, {Key: "2026-11-22", Calls: 1, CostMicros: 5}}
+	messages := []UsageGroup{{Key: "2026-11-19", Messages: 1, Segments: 1, CostMicros: 8}, {Key: "2026-11-22", Messages: 3, Segments: 4, CostMicros: 32}}
+	got := mergeUsage(calls, messages)
+	want := []UsageGroup{
+		{Key: "2026-11-19", Messages: 1, Segments: 1, CostMicros: 8},
+		{Key: "2026-11-20", Calls: 2, DurationSeconds: 90, CostMicros: 100},
+		{Key: "2026-11-22", Calls: 1, Messages: 3, Segments: 4, CostMicros: 37},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged\n%+v\nwant\n%+v", got, want)
+	}
+	if got := mergeUsage(nil, nil); len(got) != 0 {
+		t.Errorf("merged nothing: %+v", got)
 	}
 }

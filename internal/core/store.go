@@ -91,11 +91,14 @@ type OrphanedCall struct {
 	LastSeen time.Time // the node's last heartbeat; zero when it never sent one
 }
 
-// UsageGroup is one group of GET /v1/usage: ended calls of one day or one agent.
+// UsageGroup is one group of GET /v1/usage: ended calls, or billed messages, of one day or
+// one agent.
 type UsageGroup struct {
-	Key             string // "2026-11-23", or an agt_ id ("" for calls without an agent)
+	Key             string // "2026-11-23", or an agt_ id ("" for calls or messages without an agent)
 	Calls           int64
 	DurationSeconds int64
+	Messages        int64
+	Segments        int64
 	CostMicros      int64
 }
 
@@ -227,6 +230,15 @@ type Store interface {
 	// last), the party's opt-out and the number's pacing, with the effects. An error from
 	// decide stores nothing and is returned as is. ErrNotFound when the number is not live.
 	WriteMessages(ctx context.Context, orgID, numberID, other string, decide func(MessageState) (MessageWrite, error)) ([]dialtone.Message, error)
+	// ReslotMessages gives new send slots to the queued messages of orgID's number numberID
+	// whose slot is before overdue (their send jobs ran late: the server was down). In one
+	// transaction holding the number's row, slots receives the number (with its pacing state
+	// NextSendAt) and how many messages are overdue, and returns their new slots, in the order
+	// the messages were queued, and the number's new NextSendAt; both are stored. It returns
+	// how many messages it moved; none when no message is overdue (slots is then not called).
+	// ErrNotFound when the number is not live.
+	ReslotMessages(ctx context.Context, orgID, numberID string, overdue time.Time,
+		slots func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time)) (int, error)
 	// UpdateMessage loads message id (of any organization), lets mutate change it and stores
 	// the result with its effects in one transaction that excludes concurrent updates of the
 	// message. Status, error, carrier id, cost and the timestamps are stored. ErrNotFound.
@@ -334,6 +346,10 @@ type Store interface {
 	// CallUsage sums orgID's calls that ended in [from, to), grouped by the UTC day they
 	// ended ("day") or by agent ("agent"), in ascending key order.
 	CallUsage(ctx context.Context, orgID string, from, to time.Time, groupBy string) ([]UsageGroup, error)
+	// MessageUsage sums orgID's billed messages (outbound ones the carrier took, by the time it
+	// did; inbound ones, by the time they arrived) in [from, to), grouped like CallUsage, in
+	// ascending key order; only Messages, Segments and CostMicros are set.
+	MessageUsage(ctx context.Context, orgID string, from, to time.Time, groupBy string) ([]UsageGroup, error)
 	// Heartbeat records that server process node is alive at t.
 	Heartbeat(ctx context.Context, node string, t time.Time) error
 	// OrphanedCalls returns the live calls (dialing, ringing, in_progress) whose node has not

@@ -102,13 +102,7 @@ func (s *Store) WriteMessages(ctx context.Context, orgID, numberID, other string
 	var out []dialtone.Message
 	var decideErr error
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var next timestamp
-		n, err := scanPhoneNumber(prefixed{tx.QueryRowContext(ctx, `SELECT sms_next_send_at, `+phoneNumberColumns+
-			` FROM phone_numbers WHERE id = $1 AND organization_id = $2 AND released_at IS NULL`+s.dialect.lockRow(),
-			numberID, orgID), &next})
-		if errors.Is(err, sql.ErrNoRows) {
-			return core.ErrNotFound
-		}
+		n, next, err := s.lockSender(ctx, tx, orgID, numberID)
 		if err != nil {
 			return err
 		}
@@ -128,7 +122,7 @@ func (s *Store) WriteMessages(ctx context.Context, orgID, numberID, other string
 		if err != nil {
 			return err
 		}
-		w, err := decide(core.MessageState{Number: n, Conversation: conv, OptedOut: optedOut, NextSendAt: next.Time})
+		w, err := decide(core.MessageState{Number: n, Conversation: conv, OptedOut: optedOut, NextSendAt: next})
 		if err != nil {
 			decideErr = err
 			return err
@@ -144,9 +138,8 @@ func (s *Store) WriteMessages(ctx context.Context, orgID, numberID, other string
 			}
 		}
 		if !w.NextSendAt.IsZero() {
-			if _, err := tx.ExecContext(ctx, `UPDATE phone_numbers SET sms_next_send_at = $1 WHERE id = $2`,
-				dbTime(w.NextSendAt), numberID); err != nil {
-				return fmt.Errorf("store pacing: %w", err)
+			if err := storeNextSendAt(ctx, tx, numberID, w.NextSendAt); err != nil {
+				return err
 			}
 		}
 		return s.storeEffects(ctx, tx, orgID, w.Effects)
@@ -160,6 +153,83 @@ func (s *Store) WriteMessages(ctx context.Context, orgID, numberID, other string
 		return nil, core.ErrNotFound
 	}
 	return nil, fmt.Errorf("write messages: %w", err)
+}
+
+// lockSender reads orgID's live number numberID and its pacing state (zero when it never
+// sent), holding its row (PostgreSQL: a row lock; SQLite: the only writer connection) until
+// tx ends; core.ErrNotFound when the number is not live.
+func (s *Store) lockSender(ctx context.Context, tx *sql.Tx, orgID, numberID string) (dialtone.PhoneNumber, time.Time, error) {
+	var next timestamp
+	n, err := scanPhoneNumber(prefixed{tx.QueryRowContext(ctx, `SELECT sms_next_send_at, `+phoneNumberColumns+
+		` FROM phone_numbers WHERE id = $1 AND organization_id = $2 AND released_at IS NULL`+s.dialect.lockRow(),
+		numberID, orgID), &next})
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialtone.PhoneNumber{}, time.Time{}, core.ErrNotFound
+	}
+	return n, next.Time, err
+}
+
+// storeNextSendAt stores the pacing state of number numberID.
+func storeNextSendAt(ctx context.Context, tx *sql.Tx, numberID string, next time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE phone_numbers SET sms_next_send_at = $1 WHERE id = $2`,
+		dbTime(next), numberID); err != nil {
+		return fmt.Errorf("store pacing: %w", err)
+	}
+	return nil
+}
+
+// ReslotMessages gives the queued messages of orgID's number numberID whose slot is before
+// overdue the new slots slots returns, in the order they were queued (by seq), and stores the
+// number's new pacing state, in one transaction holding the number's row; it returns how many
+// it moved. core.ErrNotFound when the number is not live.
+func (s *Store) ReslotMessages(ctx context.Context, orgID, numberID string, overdue time.Time,
+	slots func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time)) (int, error) {
+	moved := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n, next, err := s.lockSender(ctx, tx, orgID, numberID)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE organization_id = $1
+			AND phone_number_id = $2 AND status = 'queued' AND send_at < $3 ORDER BY seq`,
+			orgID, numberID, dbTime(overdue))
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		at, newNext := slots(n, next, len(ids))
+		if len(at) != len(ids) {
+			return fmt.Errorf("%d slots for %d messages", len(at), len(ids))
+		}
+		for i, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET send_at = $1 WHERE id = $2`, dbTime(at[i]), id); err != nil {
+				return err
+			}
+		}
+		moved = len(ids)
+		return storeNextSendAt(ctx, tx, numberID, newNext)
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return 0, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reslot messages: %w", err)
+	}
+	return moved, nil
 }
 
 // storeMessages inserts msgs in order into conv, first inserting conv when it is new, and
@@ -374,6 +444,33 @@ func (s *Store) UpdateConversationMetadata(ctx context.Context, orgID, id string
 		return dialtone.SMSConversation{}, fmt.Errorf("update conversation metadata: %w", err)
 	}
 	return c, nil
+}
+
+// MessageUsage sums orgID's billed messages whose billing time (sent_at for outbound ones,
+// created_at for inbound ones) is in [from, to), by UTC day of that time or by agent.
+func (s *Store) MessageUsage(ctx context.Context, orgID string, from, to time.Time, groupBy string) ([]core.UsageGroup, error) {
+	const at = "COALESCE(sent_at, created_at)"
+	key := "COALESCE(agent_id, '')"
+	if groupBy == dialtone.UsageByDay {
+		key = s.dialect.utcDay(at)
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+key+` AS k, COUNT(*), COALESCE(SUM(segments), 0),
+		COALESCE(SUM(cost_micros), 0) FROM messages
+		WHERE organization_id = $1 AND cost_micros > 0 AND `+at+` >= $2 AND `+at+` < $3
+		GROUP BY k ORDER BY k`, orgID, dbTime(from), dbTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("message usage: %w", err)
+	}
+	defer rows.Close()
+	var groups []core.UsageGroup
+	for rows.Next() {
+		var g core.UsageGroup
+		if err := rows.Scan(&g.Key, &g.Messages, &g.Segments, &g.CostMicros); err != nil {
+			return nil, fmt.Errorf("message usage: %w", err)
+		}
+		groups = append(groups, g)
+	}
+	return groups, rows.Err()
 }
 
 // ContactRefs returns orgID's contacts among numbers, by number, in one query (none for no

@@ -74,6 +74,32 @@ func TestJSONAnswer(t *testing.T) {
 	}
 }
 
+// TestTextTurn: a turn of a text conversation goes out as message.turn with the conversation
+// (its metadata is the state) and no call.
+func TestTextTurn(t *testing.T) {
+	var raw map[string]any
+	var got webhook.Request
+	ts := server(t, func(w http.ResponseWriter, req webhook.Request) {
+		got = req
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"text":"We open at nine."}`)
+	})
+	conv := &dialtone.SMSConversation{ID: "conv_1", Object: "conversation", ParticipantNumber: "+14155550123",
+		Metadata: map[string]string{"tier": "gold"}}
+	out, err := reply(t, newBrain(t, ts.URL, 0), dialtone.BrainTurn{Conversation: conv, Text: "When do you open?"})
+	if err != nil || len(out) != 1 || out[0].Text != "We open at nine." {
+		t.Fatalf("out %+v, %v", out, err)
+	}
+	if got.Type != "message.turn" || got.Call != nil || got.Conversation == nil || got.Conversation.ID != "conv_1" ||
+		got.Conversation.Metadata["tier"] != "gold" || got.Turn.Text != "When do you open?" {
+		t.Fatalf("request %+v", got)
+	}
+	body, _ := json.Marshal(got)
+	if err := json.Unmarshal(body, &raw); err != nil || raw["call"] != nil {
+		t.Errorf("a text turn carries a call: %s", body)
+	}
+}
+
 func TestStreamedAnswer(t *testing.T) {
 	release := make(chan struct{})
 	ts := server(t, func(w http.ResponseWriter, _ webhook.Request) {
