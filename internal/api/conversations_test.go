@@ -56,6 +56,7 @@ func replyJobs(t *testing.T, env *apitest.Env, id string) int {
 
 // TestOptOutKeywords: STOP, START and HELP in varied case and spacing.
 func TestOptOutKeywords(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		_, num := smsNumber(t, env, env.Admin, "", "")
 		const party = "+12125550170"
@@ -134,6 +135,7 @@ const scriptedTexter = `,"system_prompt":"You are Ada.","sms_prompt":"Keep it sh
 // TestAgentRepliesAndThreading: an inbound text answered by a scripted agent, conversation
 // threading, state, listing and pagination.
 func TestAgentRepliesAndThreading(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		_, num := smsNumber(t, env, env.Admin, scriptedTexter, `{"sms_reply_enabled":true}`)
 		const alice, bob = "+12125550171", "+12125550172"
@@ -266,6 +268,7 @@ func TestSandboxMessageErrors(t *testing.T) {
 // TestMessagePacing sends 20 messages from a number limited to 2 a second: they are all
 // accepted at once, leave in order one slot (500 ms) apart, and are all delivered.
 func TestMessagePacing(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		_, num := smsNumber(t, env, env.Admin, "", `{"messages_per_second":2}`)
 		if num.MessagesPerSecond != 2 {
@@ -328,6 +331,7 @@ func TestMessagePacing(t *testing.T) {
 // server was down) do not all leave at once when it comes back: they get new slots, at the
 // number's pace and in the order they were sent.
 func TestMessagePacingAfterOutage(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, apitest.Options{TimeScale: 0.01, NoJobs: true}, func(t *testing.T, env *apitest.Env) {
 		_, num := smsNumber(t, env, env.Admin, "", `{"messages_per_second":2}`)
 		var queued []dialtone.Message

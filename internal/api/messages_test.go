@@ -92,6 +92,7 @@ func conversationMessages(t *testing.T, env *apitest.Env, id string) []dialtone.
 }
 
 func TestMessageSendAndDeliver(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		agentID, num := smsNumber(t, env, env.Admin, "", "")
 		if num.MessagesPerSecond != 1 || !num.A2P10DLCRegistered || num.SMSReplyEnabled {
@@ -178,6 +179,7 @@ func TestMessageSendAndDeliver(t *testing.T) {
 
 // TestMessageSandboxOutcomes sends to the sandbox's failing numbers (docs/sandbox.md).
 func TestMessageSandboxOutcomes(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		_, num := smsNumber(t, env, env.Admin, "", "")
 		for _, tc := range []struct {
@@ -209,6 +211,7 @@ func TestMessageSandboxOutcomes(t *testing.T) {
 
 // TestMessageSendErrors triggers every error of POST /v1/messages; none stores anything.
 func TestMessageSendErrors(t *testing.T) {
+	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
 		agentID, num := smsNumber(t, env, env.Admin, "", "")
 		from := `"from_number":"` + num.Number + `"`
