@@ -31,15 +31,8 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	default:
 		return nil
 	}
-	if m.SendAt != nil && s.now().Sub(*m.SendAt) > lateSend {
-		if m, err = s.reslot(ctx, m); err != nil {
-			return err
-		}
-	}
-	if m.SendAt != nil {
-		if err := s.sleep(ctx, *m.SendAt); err != nil {
-			return err
-		}
+	if m, err = s.awaitTurn(ctx, m); err != nil || m.Status != dialtone.MessageQueued {
+		return err
 	}
 	if m.Source != dialtone.MessageFromKeyword {
 		out, err := s.store.OptedOut(ctx, m.OrganizationID, m.ToNumber)
@@ -84,23 +77,72 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	return ignoreTransition(err)
 }
 
+// turnPoll is how often a message whose slot came waits for an earlier message of its
+// number to leave first; turnWait bounds that wait (the earlier one's job may be stuck in a
+// process that died, until River rescues it).
+const (
+	turnPoll = 10 * time.Millisecond
+	turnWait = 5 * time.Second
+)
+
+// awaitTurn waits until queued message m may leave: its slot has come (a slot moved by
+// reslot while it waited is followed), and no message its number queued before it is still
+// waiting (for at most turnWait), so a number's messages reach the carrier in the order they
+// were sent. A job that starts more than lateSend after its slot reslots its number first. It
+// returns m as it is then; a message no longer queued is left to whoever moved it.
+func (s *Messages) awaitTurn(ctx context.Context, m dialtone.Message) (dialtone.Message, error) {
+	if m.SendAt != nil && s.now().Sub(*m.SendAt) > lateSend {
+		if err := s.reslot(ctx, m); err != nil {
+			return m, err
+		}
+	}
+	waitedSince := time.Time{}
+	for {
+		fresh, err := s.store.GetMessage(ctx, m.OrganizationID, m.ID)
+		if err != nil || fresh.Status != dialtone.MessageQueued {
+			return fresh, ignoreTransition(err)
+		}
+		m = fresh
+		if m.SendAt != nil && m.SendAt.After(s.now()) {
+			if err := s.sleep(ctx, *m.SendAt); err != nil {
+				return m, err
+			}
+			continue // the slot may have moved meanwhile
+		}
+		if m.SendAt == nil {
+			return m, nil
+		}
+		earlier, err := s.store.QueuedBefore(ctx, m.OrganizationID, m.PhoneNumberID, *m.SendAt, m.ID)
+		if err != nil || !earlier {
+			return m, err
+		}
+		if waitedSince.IsZero() {
+			waitedSince = s.now()
+		} else if s.now().Sub(waitedSince) > turnWait {
+			s.log.WarnContext(ctx, "message sent before an earlier one of its number, still queued", "message_id", m.ID)
+			return m, nil
+		}
+		if err := s.sleep(ctx, s.now().Add(turnPoll)); err != nil {
+			return m, err
+		}
+	}
+}
+
 // lateSend is how far past its slot a send job may start and still send at once. A job later
 // than that ran after an outage, together with every other overdue message of its number.
 const lateSend = 2 * time.Second
 
-// reslot gives the overdue messages of m's number new slots from now on, at the number's
-// pace and in the order they were queued (unless another send job of the number did it
-// already), and returns m as it is then. Without it the messages a stopped server left
-// overdue would all leave at once when it starts again, over the carrier's rate.
-func (s *Messages) reslot(ctx context.Context, m dialtone.Message) (dialtone.Message, error) {
+// reslot gives every queued message of m's number new slots from now on, at the number's pace
+// and in the order they were queued, when some are overdue (unless another send job of the
+// number did it already). Without it the messages a stopped server left overdue would all
+// leave at once when it starts again, over the carrier's rate; moving the ones not yet due
+// too keeps them behind the overdue ones.
+func (s *Messages) reslot(ctx context.Context, m dialtone.Message) error {
 	now := s.now()
 	_, err := s.store.ReslotMessages(ctx, m.OrganizationID, m.PhoneNumberID, now.Add(-lateSend),
-		func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time) {
+		func(n dialtone.PhoneNumber, _ time.Time, count int) ([]time.Time, time.Time) {
 			interval := sendInterval(n.MessagesPerSecond)
-			slot := now
-			if next.After(slot) {
-				slot = next
-			}
+			slot := now // every queued message moves: the number's old next slot is behind them
 			slots := make([]time.Time, count)
 			for i := range slots {
 				slots[i] = slot
@@ -109,12 +151,9 @@ func (s *Messages) reslot(ctx context.Context, m dialtone.Message) (dialtone.Mes
 			return slots, slot
 		})
 	if errors.Is(err, ErrNotFound) {
-		return m, nil
+		return nil
 	}
-	if err != nil {
-		return m, err
-	}
-	return s.store.GetMessage(ctx, m.OrganizationID, m.ID)
+	return err
 }
 
 // MessageStatus records what a carrier reports about a message it sent: delivered,

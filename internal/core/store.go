@@ -230,15 +230,18 @@ type Store interface {
 	// last), the party's opt-out and the number's pacing, with the effects. An error from
 	// decide stores nothing and is returned as is. ErrNotFound when the number is not live.
 	WriteMessages(ctx context.Context, orgID, numberID, other string, decide func(MessageState) (MessageWrite, error)) ([]dialtone.Message, error)
-	// ReslotMessages gives new send slots to the queued messages of orgID's number numberID
-	// whose slot is before overdue (their send jobs ran late: the server was down). In one
-	// transaction holding the number's row, slots receives the number (with its pacing state
-	// NextSendAt) and how many messages are overdue, and returns their new slots, in the order
-	// the messages were queued, and the number's new NextSendAt; both are stored. It returns
-	// how many messages it moved; none when no message is overdue (slots is then not called).
-	// ErrNotFound when the number is not live.
+	// ReslotMessages gives new send slots to every queued message of orgID's number numberID
+	// when one of them has a slot before overdue (its send job ran late: the server was down).
+	// In one transaction holding the number's row, slots receives the number (with its pacing
+	// state NextSendAt) and how many messages are queued, and returns their new slots, in the
+	// order the messages were queued, and the number's new NextSendAt; both are stored. It
+	// returns how many messages it moved; none when no message is overdue (slots is then not
+	// called). ErrNotFound when the number is not live.
 	ReslotMessages(ctx context.Context, orgID, numberID string, overdue time.Time,
 		slots func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time)) (int, error)
+	// QueuedBefore reports whether orgID's number numberID has a queued message whose slot
+	// comes before (sendAt, id): earlier, or the same with a smaller id.
+	QueuedBefore(ctx context.Context, orgID, numberID string, sendAt time.Time, id string) (bool, error)
 	// UpdateMessage loads message id (of any organization), lets mutate change it and stores
 	// the result with its effects in one transaction that excludes concurrent updates of the
 	// message. Status, error, carrier id, cost and the timestamps are stored. ErrNotFound.

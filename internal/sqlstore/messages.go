@@ -178,10 +178,10 @@ func storeNextSendAt(ctx context.Context, tx *sql.Tx, numberID string, next time
 	return nil
 }
 
-// ReslotMessages gives the queued messages of orgID's number numberID whose slot is before
-// overdue the new slots slots returns, in the order they were queued (by seq), and stores the
-// number's new pacing state, in one transaction holding the number's row; it returns how many
-// it moved. core.ErrNotFound when the number is not live.
+// ReslotMessages gives every queued message of orgID's number numberID the new slots slots
+// returns, in the order they were queued (by seq), when one of them has a slot before overdue,
+// and stores the number's new pacing state, in one transaction holding the number's row; it
+// returns how many it moved. core.ErrNotFound when the number is not live.
 func (s *Store) ReslotMessages(ctx context.Context, orgID, numberID string, overdue time.Time,
 	slots func(n dialtone.PhoneNumber, next time.Time, count int) ([]time.Time, time.Time)) (int, error) {
 	moved := 0
@@ -190,25 +190,27 @@ func (s *Store) ReslotMessages(ctx context.Context, orgID, numberID string, over
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE organization_id = $1
-			AND phone_number_id = $2 AND status = 'queued' AND send_at < $3 ORDER BY seq`,
+		rows, err := tx.QueryContext(ctx, `SELECT id, send_at < $3 FROM messages WHERE organization_id = $1
+			AND phone_number_id = $2 AND status = 'queued' AND send_at IS NOT NULL ORDER BY seq`,
 			orgID, numberID, dbTime(overdue))
 		if err != nil {
 			return err
 		}
 		var ids []string
+		late := false
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var overdue bool
+			if err := rows.Scan(&id, &overdue); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			ids, late = append(ids, id), late || overdue
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if !late {
 			return nil
 		}
 		at, newNext := slots(n, next, len(ids))
@@ -230,6 +232,20 @@ func (s *Store) ReslotMessages(ctx context.Context, orgID, numberID string, over
 		return 0, fmt.Errorf("reslot messages: %w", err)
 	}
 	return moved, nil
+}
+
+// QueuedBefore reports whether orgID's number numberID has a queued message whose slot comes
+// before (sendAt, id): an earlier send_at, or the same one and a smaller id.
+func (s *Store) QueuedBefore(ctx context.Context, orgID, numberID string, sendAt time.Time, id string) (bool, error) {
+	var found bool
+	at := dbTime(sendAt)
+	err := s.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE organization_id = $1
+		AND phone_number_id = $2 AND status = 'queued'
+		AND (send_at < $3 OR (send_at = $3 AND id < $4)))`, orgID, numberID, at, id).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("queued before: %w", err)
+	}
+	return found, nil
 }
 
 // storeMessages inserts msgs in order into conv, first inserting conv when it is new, and

@@ -670,3 +670,78 @@ func TestWriteMessagesSerialisesConcurrentWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestReslotAndQueuedBefore: when one queued message of a number is overdue, every queued
+// message of the number gets a new slot, in the order they were queued; QueuedBefore sees the
+// number's earlier queued messages only.
+func TestReslotAndQueuedBefore(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+		ctx := t.Context()
+		org, _ := createOrg(t, st, "Acme")
+		n := insertNumber(t, st, org.ID, nil)
+		other := insertNumber(t, st, org.ID, nil)
+		t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+		var msgs []dialtone.Message
+		for i := range 3 {
+			m := newSMS(n, "+14155550188", dialtone.MessageOutbound, "m"+strconv.Itoa(i), t0)
+			m.Status = dialtone.MessageQueued
+			slot := t0.Add(time.Duration(i) * time.Second)
+			m.SendAt = &slot
+			msgs = append(msgs, m)
+		}
+		writeSMS(t, st, org.ID, n, "+14155550188", core.MessageWrite{Messages: msgs})
+		before := func(i int) bool {
+			t.Helper()
+			found, err := st.QueuedBefore(ctx, org.ID, n.ID, *msgs[i].SendAt, msgs[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return found
+		}
+		if before(0) || !before(1) || !before(2) {
+			t.Errorf("QueuedBefore: %v %v %v, want false true true", before(0), before(1), before(2))
+		}
+		if found, err := st.QueuedBefore(ctx, org.ID, other.ID, t0.Add(time.Hour), "msg_z"); err != nil || found {
+			t.Errorf("QueuedBefore on another number: %v, %v", found, err)
+		}
+		// Nothing overdue before t0: nothing moves and slots is not called.
+		moved, err := st.ReslotMessages(ctx, org.ID, n.ID, t0, func(dialtone.PhoneNumber, time.Time, int) ([]time.Time, time.Time) {
+			t.Error("slots called with nothing overdue")
+			return nil, time.Time{}
+		})
+		if err != nil || moved != 0 {
+			t.Fatalf("ReslotMessages with nothing overdue: %d, %v", moved, err)
+		}
+		// The first is overdue at t0+0.5 s: all three move, in order.
+		restart := t0.Add(time.Hour)
+		moved, err = st.ReslotMessages(ctx, org.ID, n.ID, t0.Add(500*time.Millisecond), func(_ dialtone.PhoneNumber, _ time.Time, count int) ([]time.Time, time.Time) {
+			slots := make([]time.Time, count)
+			for i := range slots {
+				slots[i] = restart.Add(time.Duration(i) * 100 * time.Millisecond)
+			}
+			return slots, restart.Add(time.Duration(count) * 100 * time.Millisecond)
+		})
+		if err != nil || moved != 3 {
+			t.Fatalf("ReslotMessages: %d, %v", moved, err)
+		}
+		for i, m := range msgs {
+			got, err := st.GetMessage(ctx, org.ID, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := restart.Add(time.Duration(i) * 100 * time.Millisecond); got.SendAt == nil || !got.SendAt.Equal(want) {
+				t.Errorf("message %d slot %v, want %v", i, got.SendAt, want)
+			}
+		}
+		_, err = st.WriteMessages(ctx, org.ID, n.ID, "+14155550188", func(s core.MessageState) (core.MessageWrite, error) {
+			if want := restart.Add(300 * time.Millisecond); !s.NextSendAt.Equal(want) {
+				t.Errorf("next send at %v, want %v", s.NextSendAt, want)
+			}
+			return core.MessageWrite{}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
