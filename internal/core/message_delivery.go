@@ -31,7 +31,9 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	default:
 		return nil
 	}
-	if m, err = s.awaitTurn(ctx, m); err != nil || m.Status != dialtone.MessageQueued {
+	m, release, err := s.awaitTurn(ctx, m)
+	defer release()
+	if err != nil || m.Status != dialtone.MessageQueued {
 		return err
 	}
 	if m.Source != dialtone.MessageFromKeyword {
@@ -61,6 +63,8 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	if carrier == nil {
 		return s.fail(ctx, m.ID, dialtone.MessageErrorCarrier, "This server has no "+m.Carrier+" carrier to send the message with.")
 	}
+	// The number's next message waits (release, deferred) until this one is sent or failed:
+	// the carrier gets a number's messages one at a time, in order.
 	if _, err := s.transition(ctx, m.ID, dialtone.MessageSending, nil); err != nil {
 		return ignoreTransition(err)
 	}
@@ -77,59 +81,9 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	return ignoreTransition(err)
 }
 
-// turnPoll is how often a message whose slot came waits for an earlier message of its
-// number to leave first; turnWait bounds that wait (the earlier one's job may be stuck in a
-// process that died, until River rescues it).
-const (
-	turnPoll = 10 * time.Millisecond
-	turnWait = 5 * time.Second
-)
-
-// awaitTurn waits until queued message m may leave: its slot has come (a slot moved by
-// reslot while it waited is followed), and no message its number queued before it is still
-// waiting (for at most turnWait), so a number's messages reach the carrier in the order they
-// were sent. A job that starts more than lateSend after its slot reslots its number first. It
-// returns m as it is then; a message no longer queued is left to whoever moved it.
-func (s *Messages) awaitTurn(ctx context.Context, m dialtone.Message) (dialtone.Message, error) {
-	if m.SendAt != nil && s.now().Sub(*m.SendAt) > lateSend {
-		if err := s.reslot(ctx, m); err != nil {
-			return m, err
-		}
-	}
-	waitedSince := time.Time{}
-	for {
-		fresh, err := s.store.GetMessage(ctx, m.OrganizationID, m.ID)
-		if err != nil || fresh.Status != dialtone.MessageQueued {
-			return fresh, ignoreTransition(err)
-		}
-		m = fresh
-		if m.SendAt != nil && m.SendAt.After(s.now()) {
-			if err := s.sleep(ctx, *m.SendAt); err != nil {
-				return m, err
-			}
-			continue // the slot may have moved meanwhile
-		}
-		if m.SendAt == nil {
-			return m, nil
-		}
-		earlier, err := s.store.QueuedBefore(ctx, m.OrganizationID, m.PhoneNumberID, *m.SendAt, m.ID)
-		if err != nil || !earlier {
-			return m, err
-		}
-		if waitedSince.IsZero() {
-			waitedSince = s.now()
-		} else if s.now().Sub(waitedSince) > turnWait {
-			s.log.WarnContext(ctx, "message sent before an earlier one of its number, still queued", "message_id", m.ID)
-			return m, nil
-		}
-		if err := s.sleep(ctx, s.now().Add(turnPoll)); err != nil {
-			return m, err
-		}
-	}
-}
-
-// lateSend is how far past its slot a send job may start and still send at once. A job later
-// than that ran after an outage, together with every other overdue message of its number.
+// lateSend is how late the first queued message of a number may leave before its number is
+// reslotted: later than that, the server was down (or far behind), and the messages queued
+// after it would otherwise all leave at once.
 const lateSend = 2 * time.Second
 
 // reslot gives every queued message of m's number new slots from now on, at the number's pace

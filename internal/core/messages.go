@@ -70,6 +70,8 @@ type Messages struct {
 	log       *slog.Logger
 	// sleep waits until t or until ctx ends (tests may replace it).
 	sleep func(ctx context.Context, t time.Time) error
+	// turns lines up this process's send jobs per number (awaitTurn).
+	turns turns
 }
 
 var _ dialtone.MessageService = (*Messages)(nil)
