@@ -650,16 +650,9 @@ func (f *Fake) createCall(w http.ResponseWriter, r *http.Request, account string
 		}
 	}
 
-	f.mu.Lock()
-	if code := f.rejections[to]; code != 0 {
-		f.mu.Unlock()
-		status, msg := rejection(code, to)
-		writeError(w, status, code, "%s", msg)
-		return
-	}
-	if !f.ownsNumber(account, from) {
-		f.mu.Unlock()
+	if !f.lockSender(w, account, from, to, func() {
 		writeError(w, 400, 21210, "The source phone number provided, %s, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.", from)
+	}) {
 		return
 	}
 	c := &OutboundCall{
@@ -802,16 +795,9 @@ func (f *Fake) createMessage(w http.ResponseWriter, r *http.Request, account str
 		writeError(w, 400, twilio.CodeInvalidTo, "The 'To' number %s is not a valid phone number.", to)
 		return
 	}
-	f.mu.Lock()
-	if code := f.rejections[to]; code != 0 {
-		f.mu.Unlock()
-		status, msg := rejection(code, to)
-		writeError(w, status, code, "%s", msg)
-		return
-	}
-	if !f.ownsNumber(account, from) {
-		f.mu.Unlock()
+	if !f.lockSender(w, account, from, to, func() {
 		writeError(w, 400, 21660, "Mismatch between the 'From' number %s and the account %s", from, account)
+	}) {
 		return
 	}
 	m := &SMSMessage{
@@ -1132,4 +1118,23 @@ func (f *Fake) SendInboundSMS(ctx context.Context, accountSid, from, to, body st
 	}
 	resp, err := f.deliver(ctx, token, method, target, params)
 	return m.SID, resp, err
+}
+
+// lockSender takes f.mu and checks that a call or message from may go to to: a rejection the
+// test set for to is answered with its error, a from the account does not own with notOwned.
+// It reports true with f.mu held, or false, having answered, with f.mu released.
+func (f *Fake) lockSender(w http.ResponseWriter, account, from, to string, notOwned func()) bool {
+	f.mu.Lock()
+	if code := f.rejections[to]; code != 0 {
+		f.mu.Unlock()
+		status, msg := rejection(code, to)
+		writeError(w, status, code, "%s", msg)
+		return false
+	}
+	if !f.ownsNumber(account, from) {
+		f.mu.Unlock()
+		notOwned()
+		return false
+	}
+	return true
 }
