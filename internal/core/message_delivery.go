@@ -8,14 +8,14 @@ import (
 	"github.com/dialtonehq/dialtone"
 )
 
-// Deliver runs the send job of a message: it waits for the message's send slot, then hands it
-// to its number's carrier, recording sending and then sent (charged) or failed. A message that
-// is no longer queued is left alone, so a job that runs again never sends twice; one found
-// "sending" was being handed over when its process died, and fails with carrier_error rather
-// than risk a second copy. A recipient who opted out meanwhile is not messaged, and a prepaid
-// organization whose balance no longer covers the message does not send it (the answers to
-// STOP, START and HELP aside: carriers require them). It returns an error only when the database fails (the job is then
-// retried).
+// Deliver runs the send job of a message: it waits for the message's turn (awaitTurn), then
+// hands it to its number's carrier, recording sending and then sent (charged) or failed. A
+// message that is no longer queued is left alone, so a job that runs again never sends twice;
+// one found "sending" was being handed over when its process died, and fails with
+// carrier_error rather than risk a second copy. A recipient who opted out meanwhile is not
+// messaged, and a prepaid organization whose balance no longer covers the message does not
+// send it (the answers to STOP, START and HELP aside: carriers require them). It returns an
+// error only when the database fails (the job is then retried).
 func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	m, err := s.store.GetMessage(ctx, job.OrganizationID, job.MessageID)
 	if errors.Is(err, ErrNotFound) {
