@@ -289,7 +289,7 @@ func TestWriteMessagesFailureStoresNothing(t *testing.T) {
 				t.Errorf("%d rows in %s after failed writes", c, table)
 			}
 		}
-		if c := countWhere(t, st, `SELECT COUNT(*) FROM river_job WHERE kind = $1`, testSMSJob{}.Kind()); c != 0 {
+		if c := smsJobs(t, st); c != 0 {
 			t.Errorf("%d jobs after failed writes", c)
 		}
 		state, _ := writeSMS(t, st, org.ID, n, party, core.MessageWrite{})
@@ -304,7 +304,7 @@ func TestWriteMessagesFailureStoresNothing(t *testing.T) {
 				t.Errorf("%d rows in %s after the write, want 1", c, table)
 			}
 		}
-		if c := countWhere(t, st, `SELECT COUNT(*) FROM river_job WHERE kind = $1`, testSMSJob{}.Kind()); c != 1 {
+		if c := smsJobs(t, st); c != 1 {
 			t.Errorf("%d jobs after the write, want 1", c)
 		}
 	})
@@ -434,7 +434,7 @@ func TestMessageJobs(t *testing.T) {
 		}); err != boom {
 			t.Errorf("UpdateMessage with a failing mutate: %v, want boom", err)
 		}
-		if c := countWhere(t, st, `SELECT COUNT(*) FROM river_job WHERE kind = $1`, testSMSJob{}.Kind()); c != 2 {
+		if c := smsJobs(t, st); c != 2 {
 			t.Errorf("%d jobs, want 2", c)
 		}
 	})
@@ -744,4 +744,10 @@ func TestReslotAndQueuedBefore(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// smsJobs counts the test job kind's rows in River's job table.
+func smsJobs(t *testing.T, st *sqlstore.Store) int {
+	t.Helper()
+	return countWhere(t, st, `SELECT COUNT(*) FROM river_job WHERE kind = $1`, testSMSJob{}.Kind())
 }
