@@ -44,19 +44,14 @@ func placeCall(t testing.TB, env *apitest.Env, cred, agentID, to, extra string) 
 // generous deadline (a hang, not a slow machine).
 func waitCall(t testing.TB, env *apitest.Env, cred, id string, done func(dialtone.Call) bool) dialtone.Call {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var c dialtone.Call
+	waitFor(t, "call "+id, func() bool {
 		r := call(t, env, "GET", "/v1/calls/"+id, cred, "")
 		mustStatus(t, r, 200)
-		c := decode[dialtone.Call](t, r.Raw)
-		if done(c) {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %s never got there; last seen %s", id, r.Raw)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		c = decode[dialtone.Call](t, r.Raw)
+		return done(c)
+	})
+	return c
 }
 
 func ended(c dialtone.Call) bool { return c.Ended() }

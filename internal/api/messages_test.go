@@ -11,8 +11,9 @@ import (
 	"github.com/dialtonehq/dialtone/internal/apitest"
 )
 
-// smsScale runs the sandbox's delivery reports (1 s) in 10 ms; pacing is never scaled.
-var smsScale = apitest.Options{TimeScale: 0.01}
+// smsScale runs the sandbox's delivery reports (1 s) in 10 ms (pacing is never scaled) and lets
+// tests poll the API while they wait.
+var smsScale = apitest.Options{TimeScale: 0.01, ReadsPerMinute: pollReads}
 
 // smsNumber creates an agent (agentJSON: the fields after its name) and a sandbox number
 // attached to it, changed by patch (a JSON object, "" for none), with admin's key.

@@ -31,14 +31,16 @@ const pollReads = 1_000_000
 
 // waitFor polls cond until it holds; it fails the test after a generous deadline (a hang,
 // not a slow machine).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
+	// Backing off to 100 ms keeps a long wait under the key's read limit (10 per second by
+	// default) and off a busy machine's CPU.
+	for pause := 5 * time.Millisecond; !cond(); pause = min(2*pause, 100*time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(pause)
 	}
 }
 
