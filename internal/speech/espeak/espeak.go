@@ -10,6 +10,7 @@
 package espeak
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/dialtonehq/dialtone/internal/speech"
+	"github.com/dialtonehq/dialtone/internal/speech/ttsstream"
 )
 
 // ErrNotInstalled is returned, wrapped, by New when the espeak-ng program cannot be found.
@@ -72,15 +74,9 @@ func Available() bool {
 // ErrNotInstalled (test with errors.Is, and tell the user InstallHint). New does not run
 // the program, so a voice that does not exist is only noticed by Synthesize.
 func New(cfg Config) (*Synthesizer, error) {
-	if cfg.Binary == "" {
-		cfg.Binary = DefaultBinary
-	}
-	if cfg.Voice == "" {
-		cfg.Voice = DefaultVoice
-	}
-	if cfg.WordsPerMinute == 0 {
-		cfg.WordsPerMinute = DefaultWPM
-	}
+	cfg.Binary = cmp.Or(cfg.Binary, DefaultBinary)
+	cfg.Voice = cmp.Or(cfg.Voice, DefaultVoice)
+	cfg.WordsPerMinute = cmp.Or(cfg.WordsPerMinute, DefaultWPM)
 	if cfg.WordsPerMinute < MinWPM || cfg.WordsPerMinute > MaxWPM {
 		return nil, fmt.Errorf("espeak: words per minute %d outside [%d, %d]", cfg.WordsPerMinute, MinWPM, MaxWPM)
 	}
@@ -113,18 +109,10 @@ func (s *Synthesizer) Synthesize(ctx context.Context, text string) (speech.Utter
 		return nil, err
 	}
 	if strings.TrimSpace(text) == "" {
-		return emptyUtterance{}, nil
+		return ttsstream.Empty{}, nil
 	}
 	u, err := start(ctx, s, text)
 	if err != nil {
-		return nil, err
-	}
-	select {
-	case <-u.ready:
-	case <-ctx.Done():
-	}
-	if err := u.startErr(); err != nil {
-		u.Close()
 		return nil, err
 	}
 	return u, nil

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/dialtonehq/dialtone/internal/media"
-	"github.com/dialtonehq/dialtone/internal/speech"
+	"github.com/dialtonehq/dialtone/internal/speech/ttsstream/ttsstreamtest"
 )
 
 const skipMsg = "espeak-ng is not installed: apt-get install espeak-ng"
@@ -28,23 +28,6 @@ func newSynth(t testing.TB) *Synthesizer {
 	return s
 }
 
-// readAll reads every frame of u and returns the samples.
-func readAll(t *testing.T, u speech.Utterance) []int16 {
-	t.Helper()
-	var out []int16
-	var f media.PCMFrame
-	for u.NextFrame(&f) {
-		out = append(out, f[:]...)
-		if len(out) > 60*media.SampleRate {
-			t.Fatal("utterance does not end")
-		}
-	}
-	if f != (media.PCMFrame{}) {
-		t.Error("frame after the end is not silence")
-	}
-	return out
-}
-
 func TestSynthesize(t *testing.T) {
 	s := newSynth(t)
 	const text = "Hello, this is a test."
@@ -53,7 +36,7 @@ func TestSynthesize(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer u.Close()
-	out := readAll(t, u)
+	out := ttsstreamtest.ReadAll(t, u)
 	if err := u.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,19 +61,7 @@ func TestSynthesize(t *testing.T) {
 	}
 	t.Logf("%v of audio, peak %d", dur, peak)
 
-	if got := u.HeardText(len(out)); got != text {
-		t.Errorf("HeardText at the end = %q, want %q", got, text)
-	}
-	words := strings.Fields(text)
-	prev := ""
-	for n := 0; n <= len(out)+media.FrameSamples; n += 80 {
-		got := u.HeardText(n)
-		checkPrefixOfWords(t, got, words)
-		if len(got) < len(prev) {
-			t.Fatalf("HeardText(%d) = %q, shorter than %q", n, got, prev)
-		}
-		prev = got
-	}
+	ttsstreamtest.CheckHeard(t, u, text, len(out))
 	u.Close()
 	var f media.PCMFrame
 	if u.NextFrame(&f) {
@@ -122,16 +93,11 @@ func TestCancel(t *testing.T) {
 		t.Errorf("Err = %v, want context.Canceled", u.Err())
 	}
 	u.Close()
-	select {
-	case <-u.done:
-	default:
-		t.Error("reader goroutine still running after Close")
-	}
-	if u.cmd.ProcessState == nil {
+	if u.proc.cmd.ProcessState == nil {
 		t.Error("process not waited for")
 	}
-	if err := syscall.Kill(u.cmd.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Errorf("process %d still exists: %v", u.cmd.Process.Pid, err)
+	if err := syscall.Kill(u.proc.cmd.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process %d still exists: %v", u.proc.cmd.Process.Pid, err)
 	}
 }
 
@@ -146,7 +112,7 @@ func TestCloseMidway(t *testing.T) {
 	u.NextFrame(&f)
 	u.Close()
 	u.Close()
-	if u.cmd.ProcessState == nil {
+	if u.proc.cmd.ProcessState == nil {
 		t.Error("process not waited for")
 	}
 	if u.NextFrame(&f) || u.Err() != nil {
@@ -193,15 +159,7 @@ func TestConfigAndTextLimits(t *testing.T) {
 	if _, err := s.Synthesize(context.Background(), strings.Repeat("a", MaxTextBytes+1)); !errors.Is(err, ErrTextTooLong) {
 		t.Errorf("long text: %v", err)
 	}
-	u, err := s.Synthesize(context.Background(), " \n ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f media.PCMFrame
-	if u.NextFrame(&f) || u.HeardText(1000) != "" || u.Err() != nil {
-		t.Error("empty text produced something")
-	}
-	u.Close()
+	ttsstreamtest.CheckEmptyText(t, s)
 }
 
 // BenchmarkFirstFrame measures the time from Synthesize to the first 20 ms frame.
