@@ -19,6 +19,12 @@ type DialRequest struct {
 	// AgentVoice is the voice the agent will speak with, so a simulated far end (the
 	// sandbox) can answer in the other tone register.
 	AgentVoice string
+	// DetectMachine asks the carrier to tell a person from an answering machine before the
+	// conversation starts (the agent has a voicemail policy to apply).
+	DetectMachine bool
+	// Account is the From number's carrier account (bring-your-own carriers), nil for the
+	// sandbox.
+	Account *CarrierAccount
 }
 
 // CallCarrier is the call-control part of a carrier adapter.

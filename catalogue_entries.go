@@ -27,6 +27,7 @@ const (
 	CodeInvalidLanguage    Code = "invalid_language"
 	CodeInvalidPhoneFormat Code = "invalid_phone_format"
 	CodeInvalidCountry     Code = "invalid_country"
+	CodeInvalidTwilioSID   Code = "invalid_twilio_sid"
 
 	// Authentication and permission.
 	CodeMissingAPIKey           Code = "missing_api_key"
@@ -83,6 +84,14 @@ const (
 	CodeMessageTooLong          Code = "message_too_long"
 	CodeRecipientUnsubscribed   Code = "recipient_unsubscribed"
 	CodeSMSNotSupportedInRegion Code = "sms_not_supported_in_region"
+
+	// Carriers and providers.
+	CodeNumberNotInCarrierAccount Code = "number_not_in_carrier_account"
+	CodeCarrierCredentialsInvalid Code = "carrier_credentials_invalid"
+	CodeNumberAlreadyImported     Code = "number_already_imported"
+	CodeProviderRateLimited       Code = "provider_rate_limited"
+	CodeProviderError             Code = "provider_error"
+	CodeProviderTimeout           Code = "provider_timeout"
 
 	// Load and failures.
 	CodeRateLimitExceeded  Code = "rate_limit_exceeded"
@@ -178,6 +187,19 @@ var catalogue = []CatalogEntry{
 			"digits only, for example `+14155550123` or `+447446466847`. The number must also be a " +
 			"possible number for its country.", Equivalents: []string{"N: invalid_phone_format"}},
 
+	{Code: CodeInvalidTwilioSID, Type: TypeInvalidRequest, Status: 400,
+		Message: "A Twilio account SID is AC followed by 32 hexadecimal characters.",
+		Doc: "`twilio_account_sid` must be the SID of a Twilio account or subaccount: `AC` and 32 " +
+			"hexadecimal digits, as shown on the Twilio Console's dashboard (for example " +
+			"`AC0123456789abcdef0123456789abcdef`). An API key SID (`SK…`) is not an account SID.",
+		Equivalents: []string{"N: invalid_twilio_sid"}},
+	{Code: CodeCarrierCredentialsInvalid, Type: TypeInvalidRequest, Status: 400,
+		Message: "The carrier refused these credentials.",
+		Doc: "Twilio answered that the account SID and auth token do not authenticate (its error " +
+			"20003, given in `details.provider_code`). Copy both again from the Twilio Console; an " +
+			"auth token that was rotated stops working at once. Nothing was imported. The token is " +
+			"never stored or echoed when it is refused.",
+		Equivalents: []string{"N: twilio_invalid_credentials", "N: twilio_auth_failed"}},
 	{Code: CodeInvalidCountry, Type: TypeInvalidRequest, Status: 400,
 		Message: "The country must be a two-letter ISO 3166-1 code.",
 		Doc: "`country` takes an ISO 3166-1 alpha-2 code in capitals, such as `US`, `GB` or `DE`. " +
@@ -261,6 +283,13 @@ var catalogue = []CatalogEntry{
 			"gone from the API (their calls and messages stay), and another organization's numbers " +
 			"are indistinguishable from missing ones.",
 		Equivalents: []string{"A: PHONE_NUMBER_NOT_FOUND"}},
+	{Code: CodeNumberNotInCarrierAccount, Type: TypeNotFound, Status: 404,
+		Message: "The carrier account does not hold this phone number.",
+		Doc: "Twilio accepted the account SID and auth token, but the account has no incoming phone " +
+			"number equal to `phone_number`. Check that the number is in E.164 form and that it is in " +
+			"this account, not a subaccount or another project (Twilio Console → Phone Numbers → " +
+			"Active numbers). Numbers are matched exactly.",
+		Equivalents: []string{"N: number_not_in_twilio"}},
 	{Code: CodeCallNotFound, Type: TypeNotFound, Status: 404,
 		Message: "No such call.",
 		Doc: "No call with this id exists in your organization. Deleted calls are gone from the API " +
@@ -312,6 +341,13 @@ var catalogue = []CatalogEntry{
 		Doc: "A number belongs to one agent at a time, so that an inbound call has exactly one agent " +
 			"to answer it. Detach it first (`PATCH /v1/phone-numbers/{id}` with `\"agent_id\": null`), " +
 			"then attach it to the new agent. `details.agent_id` names the agent holding it.",
+		Equivalents: []string{"N: number_already_imported (for a number on another agent)"}},
+	{Code: CodeNumberAlreadyImported, Type: TypeConflict, Status: 409,
+		Message: "This phone number is already in use on this Dialtone installation.",
+		Doc: "A number can be imported once per installation: it is already imported, or held, by an " +
+			"organization here (yours or another). Twilio sends a number's calls and texts to one " +
+			"webhook, so two imports would steal each other's traffic. Delete the existing number " +
+			"(`DELETE /v1/phone-numbers/{id}`) first if you mean to move it.",
 		Equivalents: []string{"N: number_already_imported"}},
 	{Code: CodeNumberLimitReached, Type: TypeConflict, Status: 409,
 		Message: "Your organization holds as many phone numbers as it may.",
@@ -435,12 +471,37 @@ var catalogue = []CatalogEntry{
 			"`X-RateLimit-*` headers on every response show the budget left.",
 		Equivalents: []string{"N: rate_limit_exceeded", "A: RATE_LIMIT_EXCEEDED"}},
 
+	{Code: CodeProviderRateLimited, Type: TypeRateLimit, Status: 429, Retryable: true,
+		Message: "The carrier or provider is limiting the rate of requests.",
+		Doc: "The upstream service (Twilio, a speech provider) answered that this account sends too " +
+			"many requests (Twilio's error 20429). Retry after `Retry-After` seconds with backoff. " +
+			"`details.provider` names the service and `details.provider_code` its error code."},
+
 	// server_error
 	{Code: CodeInternalError, Type: TypeServer, Status: 500, Retryable: true,
 		Message: "Something went wrong on our side. The request id identifies it in the server log.",
 		Doc: "An unexpected failure. Nothing about its cause is sent to clients; the server logged it " +
 			"with the `request_id`. Retrying with the same `Idempotency-Key` is safe. If it persists, " +
 			"report the request id, the full error body and the time."},
+
+	// provider_error
+	{Code: CodeProviderError, Type: TypeProvider, Status: 502, Retryable: true,
+		Message: "The carrier or provider failed to handle the request.",
+		Doc: "An upstream service (Twilio, a speech provider) answered with an error of its own, or " +
+			"with something that is not its API. `details.provider` names the service, and " +
+			"`details.provider_code`, `details.provider_status` and `details.provider_message` say " +
+			"what it answered. Nothing was changed on Dialtone's side. Retry with backoff; if it " +
+			"persists, check the provider's status page.",
+		Equivalents: []string{"N: provider_error", "A: CARRIER_ERROR", "A: TWILIO_ERROR"}},
+
+	// provider_timeout
+	{Code: CodeProviderTimeout, Type: TypeProviderTimeout, Status: 504, Retryable: true,
+		Message: "The carrier or provider did not answer in time.",
+		Doc: "An upstream service (Twilio, a speech provider) did not answer within the time Dialtone " +
+			"gives it (10 s for Twilio's REST API). The request may or may not have taken effect " +
+			"there; nothing was changed on Dialtone's side. Retry: the operations that time out are " +
+			"safe to repeat. `details.provider` names the service.",
+		Equivalents: []string{"A: 504"}},
 
 	// service_unavailable
 	{Code: CodeServiceUnavailable, Type: TypeServiceUnavailable, Status: 503, Retryable: true,

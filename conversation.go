@@ -27,6 +27,16 @@ type MediaLeg interface {
 	Clear()
 }
 
+// DTMFLeg is a MediaLeg whose carrier reports the keys the caller presses out of band (Twilio's
+// dtmf messages) instead of leaving them as tones in the audio. The conversation then takes
+// keys only from DTMF.
+type DTMFLeg interface {
+	MediaLeg
+	// DTMF delivers each key pressed ("0"-"9", "*", "#", "A"-"D"), in order; it is closed when
+	// the leg ends.
+	DTMF() <-chan string
+}
+
 // TranscriptTurn is one turn of a call's transcript. Offsets are milliseconds from the
 // answer. An agent turn cut short by the caller holds only the words the caller heard and is
 // marked interrupted.

@@ -267,6 +267,9 @@ type OutboundSMS struct {
 	MessageID string // the msg_ id; every status report about it carries it
 	From, To  string // E.164
 	Body      string
+	// Account is the sender number's carrier account (bring-your-own carriers), nil for the
+	// sandbox.
+	Account *CarrierAccount
 }
 
 // MessageStatusReport is what a carrier reports about a message it sent.
@@ -275,6 +278,9 @@ type MessageStatusReport struct {
 	Status           MessageStatus // sent, delivered, undelivered or failed
 	ErrorCode        string        // with undelivered or failed: one of the MessageError codes
 	CarrierMessageID string
+	// At is when the carrier says it happened; zero means when it is reported. A report
+	// that arrives late (a busy network or server) still stamps the message with At.
+	At time.Time
 }
 
 // InboundSMS is a text message a carrier received for one of its numbers.

@@ -39,6 +39,9 @@ type PhoneNumber struct {
 	OutboundEnabled bool                    `json:"outbound_enabled"`
 	CustomPrompt    string                  `json:"custom_prompt"`
 	Capabilities    PhoneNumberCapabilities `json:"capabilities"`
+	// CarrierAccountSID is the carrier account an imported number belongs to (Twilio's
+	// AC…), null for a provisioned number. The account's token is never shown.
+	CarrierAccountSID *string `json:"carrier_account_sid"`
 	// SMSReplyEnabled lets the number's agent answer the texts it receives.
 	SMSReplyEnabled bool `json:"sms_reply_enabled"`
 	// MessagesPerSecond is the pace its outbound messages leave at; more wait their turn.
@@ -47,7 +50,8 @@ type PhoneNumber struct {
 	// which US carriers block its texts to US recipients. Sandbox numbers start registered.
 	A2P10DLCRegistered bool `json:"a2p_10dlc_registered"`
 	// PaidThrough is when the rental paid so far ends; the next month is charged then.
-	PaidThrough time.Time `json:"paid_through"`
+	// Imported numbers have none (their rent is paid at the carrier): it is left out.
+	PaidThrough time.Time `json:"paid_through,omitzero"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -59,6 +63,17 @@ type PhoneNumberCreateParams struct {
 	AreaCode     Optional[string] `json:"area_code,omitzero"` // e.g. "415"
 	AgentID      Optional[string] `json:"agent_id,omitzero"`
 	FriendlyName Optional[string] `json:"friendly_name,omitzero"`
+}
+
+// PhoneNumberImportParams bring a number the organization already holds at a carrier into
+// Dialtone (POST /v1/phone-numbers/import).
+type PhoneNumberImportParams struct {
+	PhoneNumber      Optional[string] `json:"phone_number,omitzero"` // E.164, required
+	Carrier          Optional[string] `json:"carrier,omitzero"`      // required: "twilio"
+	TwilioAccountSID Optional[string] `json:"twilio_account_sid,omitzero"`
+	TwilioAuthToken  Optional[string] `json:"twilio_auth_token,omitzero"`
+	AgentID          Optional[string] `json:"agent_id,omitzero"`
+	FriendlyName     Optional[string] `json:"friendly_name,omitzero"`
 }
 
 // PhoneNumberUpdateParams change a number; only the fields set change, and a null agent_id

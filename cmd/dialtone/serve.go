@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/api"
 	sandboxcarrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
+	"github.com/dialtonehq/dialtone/internal/carrier/twilio"
 	"github.com/dialtonehq/dialtone/internal/config"
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/jobs"
@@ -106,8 +108,14 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	s := &server{log: log, store: st, errc: make(chan error, 1), dispatched: make(chan struct{})}
 	ok := false
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	defer func() {
 		if !ok {
+			ln.Close()
 			if s.clock != nil {
 				_ = s.clock.Stop(context.Background())
 			}
@@ -117,6 +125,8 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 			st.Close()
 		}
 	}()
+	s.base = "http://" + ln.Addr().String()
+	public := cmp.Or(cfg.PublicURL, s.base)
 	secrets, err := openSecrets(cfg)
 	if err != nil {
 		return nil, err
@@ -136,9 +146,11 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if err != nil {
 		return nil, err
 	}
+	tw := twilio.New(twilio.Options{PublicURL: public, BaseURL: cfg.TwilioAPIURL, Logger: log})
 	s.svc = core.New(st, voices, core.Options{
 		Secrets:          secrets,
 		Carriers:         []dialtone.Carrier{&sandboxcarrier.Carrier{TimeScale: cfg.SandboxTimeScale}},
+		ImportCarriers:   []dialtone.ImportCarrier{tw},
 		MaxNumbersPerOrg: cfg.MaxNumbersPerOrg,
 		Webhooks: core.WebhookOptions{AllowHTTP: cfg.AllowHTTPWebhooks, AllowPrivate: cfg.AllowPrivateWebhooks,
 			UserAgent: "Dialtone/" + version},
@@ -155,6 +167,7 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return nil, fmt.Errorf("create the first organization: %w", err)
 	}
 	s.created, s.credential = created, key.Credential
+	tw.Attach(s.svc.Ingress)
 	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Messages: s.svc.Messages, Logger: riverLogger(log)})
 	if err != nil {
 		return nil, err
@@ -163,21 +176,13 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return nil, err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	s.base = "http://" + ln.Addr().String()
-	public := cfg.PublicURL
-	if public == "" {
-		public = s.base
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		mediaCollector{engine: engine, clock: s.clock})
 	handler := api.New(api.Options{
 		Services: s.svc, Voices: voices, Logger: log, Registry: reg, PublicURL: public,
 		ReadsPerMinute: cfg.ReadsPerMinute, WritesPerMinute: cfg.WritesPerMinute, Version: version,
+		Carriers: map[string]http.Handler{"/twilio/": tw.Handler()},
 	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -301,8 +301,11 @@ func TestMessagePacing(t *testing.T) {
 			if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap != 500*time.Millisecond {
 				t.Errorf("slots %d and %d are %v apart, want 500ms", i-1, i, gap)
 			}
-			if !m.SentAt.After(*ms[i-1].SentAt) || m.DeliveredAt.Before(*ms[i-1].DeliveredAt) {
-				t.Errorf("message %d left or arrived before message %d", i, i-1)
+			if !m.SentAt.After(*ms[i-1].SentAt) {
+				t.Errorf("message %d left at %v, not after message %d (%v)", i, m.SentAt, i-1, ms[i-1].SentAt)
+			}
+			if m.DeliveredAt.Before(*ms[i-1].DeliveredAt) {
+				t.Errorf("message %d arrived at %v, before message %d (%v)", i, m.DeliveredAt, i-1, ms[i-1].DeliveredAt)
 			}
 		}
 		// The first slot is the first send's acceptance; the last leaves 19 slots later.

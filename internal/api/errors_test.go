@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/apitest"
+	"github.com/dialtonehq/dialtone/internal/carrier/twilio/twiliotest"
 	"github.com/dialtonehq/dialtone/internal/core"
 )
 
@@ -218,6 +219,43 @@ func TestEveryErrorCode(t *testing.T) {
 		text(t, env, "+442071838751", num.Number, "STOP")
 		wantError(t, env, send(t, env, env.Admin, `{"to_number":"+442071838751",`+from+`,"body":"x"}`), dialtone.CodeRecipientUnsubscribed, "to_number")
 		covered[dialtone.CodeRecipientUnsubscribed] = true
+	})
+
+	t.Run("twilio import", func(t *testing.T) {
+		fake := twiliotest.New()
+		t.Cleanup(fake.Close)
+		env := apitest.Start(t, "sqlite", apitest.Options{TwilioAPIURL: fake.URL(), TwilioTimeout: 200 * time.Millisecond})
+		fake.AddAccount(twilioAccount, twilioToken)
+		fake.AddNumber(twilioAccount, "+14155550171")
+		body := func(number, sid, token string) string {
+			return `{"phone_number":"` + number + `","carrier":"twilio","twilio_account_sid":"` + sid + `","twilio_auth_token":"` + token + `"}`
+		}
+		imp := func(b string) resp { return call(t, env, "POST", "/v1/phone-numbers/import", env.Admin, b) }
+		for _, tc := range []struct {
+			fault func()
+			body  string
+			code  dialtone.Code
+			param string
+		}{
+			{nil, body("+14155550171", "AC123", twilioToken), dialtone.CodeInvalidTwilioSID, "twilio_account_sid"},
+			{nil, body("+14155550171", twilioAccount, "wrong-token"), dialtone.CodeCarrierCredentialsInvalid, "twilio_auth_token"},
+			{nil, body("+14155550172", twilioAccount, twilioToken), dialtone.CodeNumberNotInCarrierAccount, "phone_number"},
+			{func() { fake.FailNext(http.StatusTooManyRequests) }, body("+14155550171", twilioAccount, twilioToken), dialtone.CodeProviderRateLimited, ""},
+			{func() { fake.FailNext(http.StatusInternalServerError) }, body("+14155550171", twilioAccount, twilioToken), dialtone.CodeProviderError, ""},
+			{func() { fake.DelayNext(2 * time.Second) }, body("+14155550171", twilioAccount, twilioToken), dialtone.CodeProviderTimeout, ""},
+		} {
+			if tc.fault != nil {
+				tc.fault()
+			}
+			e := wantError(t, env, imp(tc.body), tc.code, tc.param)
+			if strings.Contains(fmt.Sprint(e), twilioToken) {
+				t.Fatalf("%s: the token is in the error: %+v", tc.code, e)
+			}
+			covered[tc.code] = true
+		}
+		mustStatus(t, imp(body("+14155550171", twilioAccount, twilioToken)), http.StatusCreated)
+		wantError(t, env, imp(body("+14155550171", twilioAccount, twilioToken)), dialtone.CodeNumberAlreadyImported, "phone_number")
+		covered[dialtone.CodeNumberAlreadyImported] = true
 	})
 
 	t.Run("database gone", func(t *testing.T) {

@@ -20,6 +20,20 @@ func (s *Server) createPhoneNumber(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+func (s *Server) importPhoneNumber(w http.ResponseWriter, r *http.Request) error {
+	params, b, err := decodeParams(w, r, s.svc.PhoneNumbers.ValidateImport)
+	if err != nil {
+		return err
+	}
+	n, err := s.svc.PhoneNumbers.Import(r.Context(), principal(r.Context()), params)
+	if err != nil {
+		return b.orderFields(err)
+	}
+	w.Header().Set("Location", "/v1/phone-numbers/"+n.ID)
+	writeJSON(w, http.StatusCreated, n)
+	return nil
+}
+
 func (s *Server) listPhoneNumbers(w http.ResponseWriter, r *http.Request) error {
 	lp, err := listParams(r)
 	if err != nil {

@@ -32,6 +32,9 @@ type Options struct {
 	Version string
 	// Now returns the current time (default time.Now); rate limits use it.
 	Now func() time.Time
+	// Carriers are carriers' webhook handlers by path prefix ("/twilio/"), served as they are:
+	// carriers authenticate their requests with their own signatures, not API keys.
+	Carriers map[string]http.Handler
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -85,6 +88,9 @@ func New(opts Options) *Server {
 		s.allowed[rt.Path] = append(s.allowed[rt.Path], rt.Method)
 	}
 	s.mux.Handle("/", s.wrap(route{Route: Route{Path: "/", Public: true}, handle: s.fallback}))
+	for prefix, h := range opts.Carriers {
+		s.mux.Handle(prefix, h)
+	}
 	return s
 }
 

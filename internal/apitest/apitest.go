@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/dialtonehq/dialtone"
 	"github.com/dialtonehq/dialtone/internal/api"
 	carrier "github.com/dialtonehq/dialtone/internal/carrier/sandbox"
+	"github.com/dialtonehq/dialtone/internal/carrier/twilio"
 	"github.com/dialtonehq/dialtone/internal/core"
 	"github.com/dialtonehq/dialtone/internal/jobs"
 	"github.com/dialtonehq/dialtone/internal/media/pacer"
@@ -42,6 +44,7 @@ type Env struct {
 	Engine   *session.Engine
 	Carrier  *carrier.Carrier // the sandbox carrier: what its simulated people heard
 	Jobs     *jobs.Runner     // nil with Options.NoJobs
+	Twilio   *twilio.Carrier  // nil without Options.TwilioAPIURL
 }
 
 // Options tunes the server; zero values are the server's defaults.
@@ -70,6 +73,13 @@ type Options struct {
 	Clock *Clock
 	// NoJobs leaves jobs (webhook deliveries) unworked: the job runner does not run.
 	NoJobs bool
+	// TwilioAPIURL enables the Twilio carrier, talking to Twilio's REST API at this URL (a
+	// twiliotest fake); its webhooks are served under /twilio/ and signed over the server's URL.
+	TwilioAPIURL string
+	// TwilioTimeout bounds each request to Twilio's REST API; 0 is the carrier's default.
+	TwilioTimeout time.Duration
+	// Logger receives the services' and the server's logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // Clock is a fake clock a test moves by hand; it is safe for concurrent use. It is also a
@@ -132,6 +142,9 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	}
 	engine := startEngine(t, opts)
 	sb := &carrier.Carrier{TimeScale: opts.TimeScale}
+	if opts.Clock != nil {
+		sb.Now = opts.Clock.Now
+	}
 	if opts.Webhooks.Resolver == nil {
 		opts.Webhooks.Resolver = Resolver{}
 	}
@@ -142,7 +155,18 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	if opts.Clock != nil {
 		now = opts.Clock.Now
 	}
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	var tw *twilio.Carrier
+	var imports []dialtone.ImportCarrier
+	carriers := map[string]http.Handler{}
+	if opts.TwilioAPIURL != "" {
+		tw = twilio.New(twilio.Options{PublicURL: base, BaseURL: opts.TwilioAPIURL, Timeout: opts.TwilioTimeout, Logger: opts.Logger})
+		imports = append(imports, tw)
+		carriers["/twilio/"] = tw.Handler()
+	}
 	svc := core.New(st, voices, core.Options{
+		ImportCarriers:   imports,
 		Now:              now,
 		Secrets:          box,
 		IdempotencyWait:  opts.IdempotencyWait,
@@ -151,9 +175,12 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 		Prices:           opts.Prices,
 		Webhooks:         opts.Webhooks,
 		Calls: core.CallOptions{MaxConcurrent: opts.MaxConcurrentCalls, MaxQueued: opts.MaxQueuedCalls,
-			TimeScale: opts.TimeScale, Conversations: engine, RecordingPath: engine.RecordingPath},
-		Messages: core.MessageOptions{Responder: engine.Responder},
+			TimeScale: opts.TimeScale, Conversations: engine, RecordingPath: engine.RecordingPath, Logger: opts.Logger},
+		Messages: core.MessageOptions{Responder: engine.Responder, Logger: opts.Logger},
 	})
+	if tw != nil {
+		tw.Attach(svc.Ingress)
+	}
 	if !opts.NoDispatch {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -168,14 +195,13 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	if err != nil || !ok {
 		t.Fatalf("bootstrap: ok=%v err=%v", ok, err)
 	}
-	ts := httptest.NewUnstartedServer(nil)
-	srv := api.New(api.Options{Services: svc, Voices: voices, PublicURL: "http://" + ts.Listener.Addr().String(),
-		ReadsPerMinute: opts.ReadsPerMinute, WritesPerMinute: opts.WritesPerMinute, Version: "test"})
+	srv := api.New(api.Options{Services: svc, Voices: voices, PublicURL: base, Logger: opts.Logger,
+		ReadsPerMinute: opts.ReadsPerMinute, WritesPerMinute: opts.WritesPerMinute, Version: "test", Carriers: carriers})
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return &Env{URL: ts.URL, Admin: key.Credential, OrgID: key.OrganizationID, Store: st, Services: svc, Server: srv,
-		Engine: engine, Carrier: sb, Jobs: runner}
+		Engine: engine, Carrier: sb, Jobs: runner, Twilio: tw}
 }
 
 // startEngine starts the send clock and the conversation engine; the clock stops when the

@@ -21,6 +21,9 @@ type Config struct {
 	DataDir     string // DIALTONE_DATA_DIR
 	DatabaseURL string // DIALTONE_DATABASE_URL; empty means SQLite in DataDir
 	PublicURL   string // DIALTONE_PUBLIC_URL; empty means http://<Addr>
+	// TwilioAPIURL is Twilio's REST API base URL; DIALTONE_TWILIO_API_URL (a test or a
+	// regional edge points it elsewhere).
+	TwilioAPIURL string
 	// SecretKey is the base64 AES-256 key that seals users' secrets; DIALTONE_SECRET_KEY.
 	// Empty means a key file in DataDir (SQLite only: servers sharing PostgreSQL must share
 	// the key).
@@ -73,7 +76,8 @@ func Settings() []Setting {
 		{"addr", "DIALTONE_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 		{"data-dir", "DIALTONE_DATA_DIR", "./dialtone-data", "directory for the SQLite database and other local state"},
 		{"database-url", "DIALTONE_DATABASE_URL", "", "postgres:// URL of a PostgreSQL database; empty means SQLite in the data directory"},
-		{"public-url", "DIALTONE_PUBLIC_URL", "", "URL clients use to reach this server (for doc_url links); empty means http://<addr>"},
+		{"public-url", "DIALTONE_PUBLIC_URL", "", "URL clients and carriers use to reach this server (doc_url links; Twilio's webhooks and Media Streams, which it signs over this URL); empty means http://<addr>"},
+		{"twilio-api-url", "DIALTONE_TWILIO_API_URL", "https://api.twilio.com", "base URL of Twilio's REST API (change it only for a Twilio edge location or a test double)"},
 		{"secret-key", "DIALTONE_SECRET_KEY", "", "base64 of 32 random bytes (openssl rand -base64 32) sealing stored secrets such as brain API keys; empty means <data-dir>/secret.key, created on first start; required with --database-url. Prefer the environment variable: flags show in ps"},
 		{"rate-limit-reads-per-minute", "DIALTONE_RATE_LIMIT_READS_PER_MINUTE", "600", "GET requests each API key may make per minute"},
 		{"rate-limit-writes-per-minute", "DIALTONE_RATE_LIMIT_WRITES_PER_MINUTE", "120", "POST, PATCH and DELETE requests each API key may make per minute"},
@@ -115,6 +119,8 @@ func BindServer(fs *pflag.FlagSet, c *Config) {
 			fs.StringVar(&c.Addr, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "public-url":
 			fs.StringVar(&c.PublicURL, s.Flag, envOr(s.Env, s.Default), usage(s))
+		case "twilio-api-url":
+			fs.StringVar(&c.TwilioAPIURL, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "secret-key":
 			fs.StringVar(&c.SecretKey, s.Flag, envOr(s.Env, s.Default), usage(s))
 		case "rate-limit-reads-per-minute":
@@ -264,6 +270,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			return fmt.Errorf("--public-url must be an absolute URL such as https://dialtone.example.com")
 		}
+	}
+	if u, err := url.Parse(c.TwilioAPIURL); c.TwilioAPIURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+		return fmt.Errorf("--twilio-api-url must be an absolute URL such as https://api.twilio.com")
 	}
 	return nil
 }

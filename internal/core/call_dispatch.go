@@ -104,8 +104,15 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 		s.fail(ctx, c.ID, dialtone.EndedBalanceExhausted)
 		return
 	}
-	if n, err := s.store.GetPhoneNumber(ctx, c.OrganizationID, c.PhoneNumberID); err != nil || !n.OutboundEnabled {
+	n, err := s.store.GetPhoneNumber(ctx, c.OrganizationID, c.PhoneNumberID)
+	if err != nil || !n.OutboundEnabled {
 		s.fail(ctx, c.ID, dialtone.EndedNumberGone)
+		return
+	}
+	account, err := numberAccount(ctx, s.store, s.secrets, n)
+	if err != nil {
+		s.log.ErrorContext(ctx, "dial: open the number's carrier account", "call_id", c.ID, "error", err)
+		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
 		return
 	}
 	carrier := s.carriers[c.Carrier]
@@ -122,7 +129,7 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 		s.failUnanswered(ctx, c.ID)
 	})
 	req := dialtone.DialRequest{CallID: c.ID, From: c.FromNumber, To: c.ToNumber,
-		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second}
+		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second, DetectMachine: true, Account: account}
 	if c.AgentID != nil {
 		if a, err := s.store.GetAgent(ctx, c.OrganizationID, *c.AgentID); err == nil {
 			req.AgentVoice = a.Voice

@@ -56,7 +56,7 @@ func (s *Calls) SandboxCall(ctx context.Context, p dialtone.Principal, params di
 			"This server's sandbox carrier cannot simulate callers.").WithParam("to")
 	}
 	id := dialtone.NewID(dialtone.PrefixCall)
-	answer := func(ctx context.Context) (dialtone.MediaLeg, error) {
+	answer := func(ctx context.Context, id string) (dialtone.MediaLeg, error) {
 		req := dialtone.SimulatedCall{CallID: id, From: params.From.Value, To: n.Number, Persona: params.Persona.Value}
 		if n.AgentID != nil {
 			if a, err := s.store.GetAgent(ctx, p.OrganizationID, *n.AgentID); err == nil {
@@ -74,15 +74,15 @@ func (s *Calls) SandboxCall(ctx context.Context, p dialtone.Principal, params di
 // calls; busy with concurrency_limit when the organization already has its maximum of live
 // calls. The routing decision and the count it depends on are one transaction.
 //
-// answer connects the call's audio once routing accepted it (the carrier's media leg); nil
-// for a call without audio.
+// answer connects the call's audio once routing accepted it (the carrier's media leg), given
+// the call's id; nil for a call without audio.
 func (s *Calls) Receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, from string,
-	answer func(context.Context) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
+	answer func(ctx context.Context, callID string) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
 	return s.receive(ctx, orgID, n, dialtone.NewID(dialtone.PrefixCall), from, answer)
 }
 
 func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumber, id, from string,
-	answer func(context.Context) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
+	answer func(ctx context.Context, callID string) (dialtone.MediaLeg, error)) (dialtone.Call, error) {
 	now := s.now()
 	c := dialtone.Call{
 		ID: id, Object: "call", Direction: dialtone.CallInbound,
@@ -126,7 +126,7 @@ func (s *Calls) receive(ctx context.Context, orgID string, n dialtone.PhoneNumbe
 		s.mu.Lock()
 		runCtx := s.ctx
 		s.mu.Unlock()
-		if leg, err = answer(runCtx); err != nil {
+		if leg, err = answer(runCtx, c.ID); err != nil {
 			s.log.ErrorContext(ctx, "connect inbound audio", "call_id", c.ID, "error", err)
 			s.fail(ctx, c.ID, dialtone.EndedCarrierError)
 			c, err = s.store.GetCall(ctx, orgID, c.ID)

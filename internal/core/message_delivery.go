@@ -54,10 +54,15 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 			return err
 		}
 	}
-	if _, err := s.store.GetPhoneNumber(ctx, m.OrganizationID, m.PhoneNumberID); errors.Is(err, ErrNotFound) {
+	n, err := s.store.GetPhoneNumber(ctx, m.OrganizationID, m.PhoneNumberID)
+	if errors.Is(err, ErrNotFound) {
 		return s.fail(ctx, m.ID, dialtone.MessageErrorNumberReleased, m.FromNumber+" was released before the message was sent.")
 	} else if err != nil {
 		return err
+	}
+	account, err := numberAccount(ctx, s.store, s.secrets, n)
+	if err != nil {
+		return s.fail(ctx, m.ID, dialtone.MessageErrorCarrier, "The number's carrier account could not be opened.")
 	}
 	carrier := s.carriers[m.Carrier]
 	if carrier == nil {
@@ -68,7 +73,7 @@ func (s *Messages) Deliver(ctx context.Context, job MessageSendJob) error {
 	if _, err := s.transition(ctx, m.ID, dialtone.MessageSending, nil); err != nil {
 		return ignoreTransition(err)
 	}
-	carrierID, err := carrier.SendSMS(context.WithoutCancel(ctx), dialtone.OutboundSMS{MessageID: m.ID, From: m.FromNumber, To: m.ToNumber, Body: m.Body}, s)
+	carrierID, err := carrier.SendSMS(context.WithoutCancel(ctx), dialtone.OutboundSMS{MessageID: m.ID, From: m.FromNumber, To: m.ToNumber, Body: m.Body, Account: account}, s)
 	if err != nil {
 		code, msg := dialtone.MessageErrorCarrier, "The carrier could not take the message: "+err.Error()
 		var ce *dialtone.CarrierMessageError
@@ -115,14 +120,24 @@ func (s *Messages) reslot(ctx context.Context, m dialtone.Message) error {
 // report that the message's state machine does not allow (a late or repeated report) changes
 // nothing.
 func (s *Messages) MessageStatus(ctx context.Context, r dialtone.MessageStatusReport) {
-	var apply func(*dialtone.Message)
-	if r.ErrorCode != "" || r.CarrierMessageID != "" {
-		apply = func(m *dialtone.Message) {
-			if r.ErrorCode != "" {
-				m.ErrorCode, m.ErrorMessage = &r.ErrorCode, ptr(messageErrorText(r.ErrorCode))
+	apply := func(m *dialtone.Message) {
+		if r.ErrorCode != "" {
+			m.ErrorCode, m.ErrorMessage = &r.ErrorCode, ptr(messageErrorText(r.ErrorCode))
+		}
+		if r.CarrierMessageID != "" && m.CarrierMessageID == nil {
+			m.CarrierMessageID = &r.CarrierMessageID
+		}
+		if !r.At.IsZero() && m.SentAt != nil {
+			// The carrier's time, never before the message was sent (clocks differ).
+			at := r.At.UTC().Truncate(time.Microsecond)
+			if at.Before(*m.SentAt) {
+				at = *m.SentAt
 			}
-			if r.CarrierMessageID != "" && m.CarrierMessageID == nil {
-				m.CarrierMessageID = &r.CarrierMessageID
+			switch {
+			case m.DeliveredAt != nil:
+				m.DeliveredAt = &at
+			case m.FailedAt != nil:
+				m.FailedAt = &at
 			}
 		}
 	}

@@ -76,15 +76,9 @@ type Messages struct {
 
 var _ dialtone.MessageService = (*Messages)(nil)
 
-func newMessages(store Store, telephony *TelephonyConfigs, carriers []dialtone.Carrier, prices dialtone.Prices,
+func newMessages(store Store, telephony *TelephonyConfigs, carriers map[string]dialtone.MessageCarrier, prices dialtone.Prices,
 	secrets Sealer, opt MessageOptions, now func() time.Time) *Messages {
-	mc := make(map[string]dialtone.MessageCarrier)
-	for _, c := range carriers {
-		if m, ok := c.(dialtone.MessageCarrier); ok {
-			mc[c.Name()] = m
-		}
-	}
-	return &Messages{store: store, telephony: telephony, carriers: mc, prices: prices, secrets: secrets,
+	return &Messages{store: store, telephony: telephony, carriers: carriers, prices: prices, secrets: secrets,
 		respond: opt.Responder, now: now, log: cmp.Or(opt.Logger, slog.Default()), sleep: sleepUntil(now)}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -15,11 +16,14 @@ import (
 
 // PhoneNumbers manages the numbers organizations hold at carriers.
 type PhoneNumbers struct {
-	store    Store
-	carriers []dialtone.NumberCarrier
-	limit    int
-	prices   dialtone.Prices
-	now      func() time.Time
+	store     Store
+	carriers  []dialtone.NumberCarrier
+	importers map[string]dialtone.NumberImporter
+	secrets   Sealer
+	log       *slog.Logger
+	limit     int
+	prices    dialtone.Prices
+	now       func() time.Time
 }
 
 // carrier returns the carrier called name, if one is configured.
@@ -238,6 +242,10 @@ func (s *PhoneNumbers) Delete(ctx context.Context, p dialtone.Principal, id stri
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return err
 	}
+	cred, err := s.credentials(ctx, p.OrganizationID, id)
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	n, err := s.store.ReleasePhoneNumber(ctx, p.OrganizationID, id, now, func(n dialtone.PhoneNumber) dialtone.Event {
 		return newEvent(dialtone.EventPhoneNumberReleased, n.ID, n, deref(n.AgentID), now)
@@ -250,7 +258,25 @@ func (s *PhoneNumbers) Delete(ctx context.Context, p dialtone.Principal, id stri
 			return dialtone.Internal(err)
 		}
 	}
+	if err := s.forget(ctx, n, cred); err != nil {
+		s.log.WarnContext(ctx, "imported number deleted, but its webhooks could not be cleared at the carrier",
+			"phone_number_id", n.ID, "carrier", n.Carrier, "error", err)
+	}
 	return nil
+}
+
+// credentials returns the carrier credentials of orgID's number id (zero for a provisioned
+// number), or phone_number_not_found.
+func (s *PhoneNumbers) credentials(ctx context.Context, orgID, id string) (NumberCredentials, error) {
+	n, err := s.store.GetPhoneNumber(ctx, orgID, id)
+	if err != nil {
+		return NumberCredentials{}, storeError(err, dialtone.CodePhoneNumberNotFound)
+	}
+	if n.Source != dialtone.PhoneNumberSourceImported {
+		return NumberCredentials{}, nil
+	}
+	_, _, cred, err := s.store.CarrierNumber(ctx, n.Carrier, n.Number)
+	return cred, storeError(err, dialtone.CodePhoneNumberNotFound)
 }
 
 // liveAgent returns orgID's live agent agentID, or agent_not_found with param agent_id.

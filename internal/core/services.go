@@ -22,6 +22,7 @@ type Services struct {
 	WebhookEndpoints *WebhookEndpoints
 	Contacts         *Contacts
 	Messages         *Messages
+	Ingress          *Ingress
 	Conversations    *Conversations
 	Webhooks         *WebhookDeliveries
 	Events           *Events
@@ -43,6 +44,8 @@ type Options struct {
 	// Carriers are the carriers numbers are provisioned from and calls placed through;
 	// requests that name none use "sandbox".
 	Carriers []dialtone.Carrier
+	// ImportCarriers are the bring-your-own carriers (Twilio) numbers are imported from.
+	ImportCarriers []dialtone.ImportCarrier
 	// Calls configure the call service.
 	Calls CallOptions
 	// Messages configure the message service.
@@ -75,26 +78,37 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		InboundSegmentMicros:  cmp.Or(opt.Prices.InboundSegmentMicros, def.InboundSegmentMicros),
 	}
 	numberCarriers := make([]dialtone.NumberCarrier, 0, len(opt.Carriers))
-	callCarriers := make(map[string]dialtone.CallCarrier, len(opt.Carriers))
+	callCarriers := make(map[string]dialtone.CallCarrier, len(opt.Carriers)+len(opt.ImportCarriers))
+	messageCarriers := make(map[string]dialtone.MessageCarrier)
+	importers := make(map[string]dialtone.NumberImporter, len(opt.ImportCarriers))
 	for _, c := range opt.Carriers {
 		numberCarriers = append(numberCarriers, c)
 		callCarriers[c.Name()] = c
+		if m, ok := c.(dialtone.MessageCarrier); ok {
+			messageCarriers[c.Name()] = m
+		}
+	}
+	for _, c := range opt.ImportCarriers {
+		callCarriers[c.Name()], messageCarriers[c.Name()], importers[c.Name()] = c, c, c
 	}
 	telephony := &TelephonyConfigs{store: store, now: clock}
 	calls := newCalls(store, telephony, callCarriers, prices, opt.Calls, clock)
 	calls.secrets = opt.Secrets
+	messages := newMessages(store, telephony, messageCarriers, prices, opt.Secrets, opt.Messages, clock)
 	endpoints := newWebhookEndpoints(store, opt.Secrets, opt.Webhooks, clock)
 	return &Services{
-		Organizations:    &Organizations{store: store, keys: keys, now: clock},
-		Keys:             keys,
-		Agents:           &Agents{store: store, voices: voices, secrets: opt.Secrets, now: clock},
-		PhoneNumbers:     &PhoneNumbers{store: store, carriers: numberCarriers, limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
+		Organizations: &Organizations{store: store, keys: keys, now: clock},
+		Keys:          keys,
+		Agents:        &Agents{store: store, voices: voices, secrets: opt.Secrets, now: clock},
+		PhoneNumbers: &PhoneNumbers{store: store, carriers: numberCarriers, importers: importers, secrets: opt.Secrets, log: cmp.Or(opt.Calls.Logger, slog.Default()),
+			limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
 		TelephonyConfigs: telephony,
 		Billing:          &Billing{store: store, now: clock},
 		Calls:            calls,
 		WebhookEndpoints: endpoints,
 		Contacts:         &Contacts{store: store, now: clock},
-		Messages:         newMessages(store, telephony, opt.Carriers, prices, opt.Secrets, opt.Messages, clock),
+		Messages:         messages,
+		Ingress:          &Ingress{store: store, secrets: opt.Secrets, calls: calls, messages: messages},
 		Conversations:    &Conversations{store: store, now: clock, log: cmp.Or(opt.Messages.Logger, slog.Default())},
 		Webhooks:         newWebhookDeliveries(store, endpoints, opt.Webhooks, clock),
 		Events:           &Events{store: store, retention: cmp.Or(opt.EventRetention, dialtone.DefaultEventRetentionDays*24*time.Hour), now: clock},

@@ -270,6 +270,12 @@ type Store interface {
 	// balance is below charge.MinBalanceMicros (ErrInsufficientBalance). The checks, the
 	// number, the charge and events (phone_number.provisioned) are one transaction.
 	InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *Charge, events ...dialtone.Event) error
+	// ImportPhoneNumber stores n, imported from a carrier account, with the account's
+	// credentials and events, as InsertPhoneNumber does without a charge (ErrLimit, ErrTaken).
+	ImportPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, cred NumberCredentials, limit int, events ...dialtone.Event) error
+	// CarrierNumber returns the live number e164 of carrier, its organization and its
+	// credentials (the token sealed), or ErrNotFound.
+	CarrierNumber(ctx context.Context, carrier, e164 string) (orgID string, n dialtone.PhoneNumber, cred NumberCredentials, err error)
 	// GetPhoneNumber returns a live (not released) number of orgID, or ErrNotFound.
 	GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error)
 	// GetPhoneNumberByNumber returns orgID's live number whose E.164 number is number, or
@@ -387,4 +393,11 @@ type Store interface {
 	ReleaseIdempotent(ctx context.Context, orgID, key string) error
 	// DeleteExpiredIdempotent deletes every record created before t and returns how many.
 	DeleteExpiredIdempotent(ctx context.Context, t time.Time) (int64, error)
+}
+
+// NumberCredentials are what an imported number keeps of its carrier account: the carrier's id
+// of the number and the account's auth token, sealed (the account SID is on the number).
+type NumberCredentials struct {
+	NumberSID   string
+	SealedToken string
 }

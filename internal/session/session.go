@@ -169,6 +169,11 @@ func (s *session) Result() dialtone.ConversationResult {
 func (s *session) run() {
 	defer s.finish()
 	inbound := s.st.Leg.Inbound()
+	var keys <-chan string
+	if k, ok := s.st.Leg.(dialtone.DTMFLeg); ok {
+		keys = k.DTMF()
+		s.dtmf = nil // the carrier reports keys; tones left in the audio must not count twice
+	}
 	if !s.machine && s.st.Greeting != "" {
 		s.say(kindGreeting, s.st.Greeting, nil)
 	}
@@ -179,6 +184,12 @@ func (s *session) run() {
 				return // the far end hung up, or the leg was hung up
 			}
 			s.onFrame(&f)
+		case k, ok := <-keys:
+			if !ok {
+				keys = nil
+				continue
+			}
+			s.onKeys([]byte(k))
 		case <-s.beep:
 			s.onBeep()
 		case <-s.ctx.Done():
@@ -194,7 +205,10 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 	s.recordAgent()
 	voice := s.vad.Process(&s.pcm)
 	s.stt.Write(s.pcm[:])
-	digits := s.dtmf.Process(s.digitBuf[:0], s.pcm[:])
+	var digits []byte
+	if s.dtmf != nil {
+		digits = s.dtmf.Process(s.digitBuf[:0], s.pcm[:])
+	}
 	if s.stt.Active() {
 		digits = digits[:0] // tone speech can look like a key; a caller talking is not pressing one
 	}
@@ -231,12 +245,7 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 		s.lastSound = s.frame
 	}
 	if len(digits) > 0 {
-		t.digits = append(t.digits, digits...)
-		t.lastVoice, s.lastSound = s.frame, s.frame
-		if !t.open {
-			s.openTurn(s.frame)
-		}
-		s.bargeInNow()
+		s.onKeys(digits)
 	}
 	if t.speechLength() >= s.bargeIn {
 		if !t.open {
@@ -260,6 +269,18 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 		s.say(kindReminder, s.reminder, nil)
 	}
 	s.frame++
+}
+
+// onKeys takes keys the caller pressed (heard in the audio, or reported by the carrier): they
+// join the caller's turn, opening one if needed, and interrupt the agent.
+func (s *session) onKeys(digits []byte) {
+	t := &s.turn
+	t.digits = append(t.digits, digits...)
+	t.lastVoice, s.lastSound = s.frame, s.frame
+	if !t.open {
+		s.openTurn(s.frame)
+	}
+	s.bargeInNow()
 }
 
 // openTurn starts hearing a caller turn whose speech began at frame start.

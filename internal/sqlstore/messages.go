@@ -160,9 +160,9 @@ func (s *Store) WriteMessages(ctx context.Context, orgID, numberID, other string
 // tx ends; core.ErrNotFound when the number is not live.
 func (s *Store) lockSender(ctx context.Context, tx *sql.Tx, orgID, numberID string) (dialtone.PhoneNumber, time.Time, error) {
 	var next timestamp
-	n, err := scanPhoneNumber(prefixed{tx.QueryRowContext(ctx, `SELECT sms_next_send_at, `+phoneNumberColumns+
+	n, err := scanPhoneNumber(prefix(tx.QueryRowContext(ctx, `SELECT sms_next_send_at, `+phoneNumberColumns+
 		` FROM phone_numbers WHERE id = $1 AND organization_id = $2 AND released_at IS NULL`+s.dialect.lockRow(),
-		numberID, orgID), &next})
+		numberID, orgID), &next))
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialtone.PhoneNumber{}, time.Time{}, core.ErrNotFound
 	}
@@ -280,13 +280,13 @@ func storeMessages(ctx context.Context, tx *sql.Tx, orgID string, conv dialtone.
 			return nil, err
 		}
 		var seq int64
-		stored, err := scanMessage(prefixed{tx.QueryRowContext(ctx, messageInsert,
+		stored, err := scanMessage(prefix(tx.QueryRowContext(ctx, messageInsert,
 			m.ID, orgID, m.ConversationID, m.Direction, m.Status, m.Source, m.PhoneNumberID,
 			nullString(m.AgentID), m.FromNumber, m.ToNumber, m.Body, m.Encoding, m.Segments, m.Carrier,
 			nullString(m.CarrierMessageID), nullString(m.ErrorCode), nullString(m.ErrorMessage),
 			m.Cost.AmountMicros, metadata, dbNullTime(m.SendAt), dbNullTime(m.SentAt),
 			dbNullTime(m.DeliveredAt), dbNullTime(m.FailedAt), dbTime(m.CreatedAt), dbTime(m.UpdatedAt),
-		), &seq})
+		), &seq))
 		if err != nil {
 			return nil, fmt.Errorf("insert message: %w", err)
 		}

@@ -17,7 +17,7 @@ import (
 // phoneNumberColumns is the select list scanPhoneNumber reads.
 const phoneNumberColumns = `id, number, carrier, source, country, friendly_name, agent_id,
 	inbound_enabled, outbound_enabled, custom_prompt, cap_voice, cap_sms, paid_through, created_at,
-	updated_at, sms_reply_enabled, messages_per_second, a2p_10dlc_registered`
+	updated_at, sms_reply_enabled, messages_per_second, a2p_10dlc_registered, carrier_account_sid`
 
 // phoneNumberGet selects a live (not released) number by id ($1) and organization ($2): the
 // query of GetPhoneNumber, and of UpdatePhoneNumber with a row lock.
@@ -30,16 +30,19 @@ const phoneNumberLiveIndex = "phone_numbers_live_number"
 
 func scanPhoneNumber(r rowScanner) (dialtone.PhoneNumber, error) {
 	n := dialtone.PhoneNumber{Object: "phone_number"}
-	var agentID sql.NullString
+	var agentID, account sql.NullString
 	var paid, created, updated timestamp
 	if err := r.Scan(&n.ID, &n.Number, &n.Carrier, &n.Source, &n.Country, &n.FriendlyName,
 		&agentID, &n.InboundEnabled, &n.OutboundEnabled, &n.CustomPrompt,
 		&n.Capabilities.Voice, &n.Capabilities.SMS, &paid, &created, &updated, &n.SMSReplyEnabled,
-		&n.MessagesPerSecond, &n.A2P10DLCRegistered); err != nil {
+		&n.MessagesPerSecond, &n.A2P10DLCRegistered, &account); err != nil {
 		return dialtone.PhoneNumber{}, err
 	}
 	if agentID.Valid {
 		n.AgentID = &agentID.String
+	}
+	if account.Valid {
+		n.CarrierAccountSID = &account.String
 	}
 	n.PaidThrough, n.CreatedAt, n.UpdatedAt = paid.Time, created.Time, updated.Time
 	return n, nil
@@ -56,8 +59,9 @@ func nullString(s *string) any {
 const phoneNumberInsert = `INSERT INTO phone_numbers (id, organization_id, number, carrier, source,
 	country, friendly_name, agent_id, inbound_enabled, outbound_enabled, custom_prompt, cap_voice,
 	cap_sms, paid_through, created_at, updated_at, sms_reply_enabled, messages_per_second,
-	a2p_10dlc_registered)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+	a2p_10dlc_registered, carrier_account_sid, carrier_number_sid, carrier_secret)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+	$20, $21, $22)`
 
 // phoneNumberUpdate stores the fields UpdatePhoneNumber may change.
 const phoneNumberUpdate = `UPDATE phone_numbers SET agent_id = $1, inbound_enabled = $2,
@@ -106,6 +110,18 @@ var errNoOrganization = errors.New("no such organization")
 // the single writer (SQLite) serialises this with every other InsertPhoneNumber of the
 // organization, so two provisionings cannot both pass the check on one balance.
 func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, limit int, charge *core.Charge, events ...dialtone.Event) error {
+	return s.insertPhoneNumber(ctx, orgID, n, core.NumberCredentials{}, limit, charge, events)
+}
+
+// ImportPhoneNumber stores n, imported from a bring-your-own carrier account, as a new live
+// number of orgID with the account's credentials, as InsertPhoneNumber does without a charge:
+// core.ErrLimit, core.ErrTaken (a live number of any organization has the same Number).
+func (s *Store) ImportPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, cred core.NumberCredentials, limit int, events ...dialtone.Event) error {
+	return s.insertPhoneNumber(ctx, orgID, n, cred, limit, nil, events)
+}
+
+func (s *Store) insertPhoneNumber(ctx context.Context, orgID string, n dialtone.PhoneNumber, cred core.NumberCredentials,
+	limit int, charge *core.Charge, events []dialtone.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		mode, err := s.lockOrganizationWithin(ctx, tx, orgID,
 			`SELECT COUNT(*) FROM phone_numbers WHERE organization_id = $1 AND released_at IS NULL`, limit)
@@ -139,7 +155,8 @@ func (s *Store) InsertPhoneNumber(ctx context.Context, orgID string, n dialtone.
 			n.ID, orgID, n.Number, n.Carrier, n.Source, n.Country, n.FriendlyName, nullString(n.AgentID),
 			n.InboundEnabled, n.OutboundEnabled, n.CustomPrompt, n.Capabilities.Voice, n.Capabilities.SMS,
 			dbTime(n.PaidThrough), dbTime(n.CreatedAt), dbTime(n.UpdatedAt), n.SMSReplyEnabled,
-			n.MessagesPerSecond, n.A2P10DLCRegistered); err != nil {
+			n.MessagesPerSecond, n.A2P10DLCRegistered, nullString(n.CarrierAccountSID), cred.NumberSID,
+			cred.SealedToken); err != nil {
 			return err
 		}
 		fx := core.Effects{Events: events}
@@ -192,6 +209,23 @@ func (s *Store) GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.
 		return dialtone.PhoneNumber{}, fmt.Errorf("get phone number: %w", err)
 	}
 	return n, nil
+}
+
+// CarrierNumber returns the live number e164 of carrier, with its organization and its
+// carrier credentials (the token still sealed), or core.ErrNotFound.
+func (s *Store) CarrierNumber(ctx context.Context, carrier, e164 string) (string, dialtone.PhoneNumber, core.NumberCredentials, error) {
+	var org string
+	var cred core.NumberCredentials
+	n, err := scanPhoneNumber(prefix(s.reader.QueryRowContext(ctx, `SELECT organization_id, carrier_number_sid,
+		carrier_secret, `+phoneNumberColumns+` FROM phone_numbers
+		WHERE number = $1 AND carrier = $2 AND released_at IS NULL`, e164, carrier), &org, &cred.NumberSID, &cred.SealedToken))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", dialtone.PhoneNumber{}, core.NumberCredentials{}, core.ErrNotFound
+	}
+	if err != nil {
+		return "", dialtone.PhoneNumber{}, core.NumberCredentials{}, fmt.Errorf("carrier number: %w", err)
+	}
+	return org, n, cred, nil
 }
 
 // GetPhoneNumberByNumber returns orgID's live number whose E.164 number is number, or

@@ -29,7 +29,7 @@ func (s *Store) ChargeRentals(ctx context.Context, now time.Time, next func(time
 			n   dialtone.PhoneNumber
 		}
 		rows, err := s.reader.QueryContext(ctx, `SELECT organization_id, `+phoneNumberColumns+` FROM phone_numbers
-			WHERE released_at IS NULL AND (paid_through IS NULL OR paid_through <= $1)
+			WHERE released_at IS NULL AND source = 'provisioned' AND (paid_through IS NULL OR paid_through <= $1)
 			ORDER BY paid_through LIMIT `+fmt.Sprint(rentalBatch), dbTime(now))
 		if err != nil {
 			return charged, fmt.Errorf("due rentals: %w", err)
@@ -37,7 +37,7 @@ func (s *Store) ChargeRentals(ctx context.Context, now time.Time, next func(time
 		var batch []due
 		for rows.Next() {
 			var d due
-			n, err := scanPhoneNumber(prefixed{rows, &d.org})
+			n, err := scanPhoneNumber(prefix(rows, &d.org))
 			if err != nil {
 				rows.Close()
 				return charged, fmt.Errorf("due rentals: %w", err)
@@ -86,12 +86,15 @@ func (s *Store) ChargeRentals(ctx context.Context, now time.Time, next func(time
 	}
 }
 
-// prefixed scans one leading column into first and the rest with the wrapped scanner.
+// prefixed scans leading columns into first and the rest with the wrapped scanner.
 type prefixed struct {
 	r     rowScanner
-	first any
+	first []any
 }
 
+// prefix returns r reading the columns before the scanned type's own into first, in order.
+func prefix(r rowScanner, first ...any) prefixed { return prefixed{r, first} }
+
 func (p prefixed) Scan(dest ...any) error {
-	return p.r.Scan(append([]any{p.first}, dest...)...)
+	return p.r.Scan(append(p.first[:len(p.first):len(p.first)], dest...)...)
 }

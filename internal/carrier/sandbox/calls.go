@@ -165,13 +165,17 @@ func (c *Carrier) simulate(ctx context.Context, req dialtone.DialRequest, o Outc
 	<-leg.Done()
 }
 
+// scaled returns d multiplied by TimeScale.
+func (c *Carrier) scaled(d time.Duration) time.Duration {
+	if c.TimeScale == 0 {
+		return d
+	}
+	return time.Duration(float64(d) * c.TimeScale)
+}
+
 // sleep waits d (scaled) and reports true, or false when ctx ends first.
 func (c *Carrier) sleep(ctx context.Context, d time.Duration) bool {
-	scale := c.TimeScale
-	if scale == 0 {
-		scale = 1
-	}
-	t := time.NewTimer(time.Duration(float64(d) * scale))
+	t := time.NewTimer(c.scaled(d))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -207,8 +211,7 @@ func (c *Carrier) Transfer(_ context.Context, callID, number string) error {
 		return fmt.Errorf("sandbox: no answered call %s to transfer", callID)
 	}
 	sc.leg.record(&sc.leg.transfers, number)
-	sc.cancel()
-	sc.leg.close()
+	c.drop(callID) // at once: the call is no longer ours to transfer again
 	return nil
 }
 

@@ -48,7 +48,7 @@ func MessageOutcomeFor(number string) MessageOutcome {
 
 // SendSMS simulates sending msg: the outcome for msg.To (MessageOutcomeFor) either refuses it
 // at once, or takes it (returning a carrier id, "SM" and the message id) and reports it
-// delivered or undelivered to events DeliveryDelay (scaled) later.
+// delivered or undelivered to events DeliveryDelay (scaled) later, stamped with that time.
 func (c *Carrier) SendSMS(ctx context.Context, msg dialtone.OutboundSMS, events dialtone.MessageEvents) (string, error) {
 	o := MessageOutcomeFor(msg.To)
 	if o.Refuse != nil {
@@ -56,10 +56,15 @@ func (c *Carrier) SendSMS(ctx context.Context, msg dialtone.OutboundSMS, events 
 	}
 	id := "SM" + msg.MessageID
 	ctx = context.WithoutCancel(ctx)
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	at := now().Add(c.scaled(DeliveryDelay)) // the network's time of delivery, however late the report
 	go func() {
 		c.sleep(ctx, DeliveryDelay)
 		events.MessageStatus(ctx, dialtone.MessageStatusReport{MessageID: msg.MessageID, Status: o.Status,
-			ErrorCode: o.ErrorCode, CarrierMessageID: id})
+			ErrorCode: o.ErrorCode, CarrierMessageID: id, At: at})
 	}()
 	return id, nil
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/dialtonehq/dialtone"
 )
@@ -24,6 +25,8 @@ type Carrier struct {
 	// call scenarios fast. The audio of an answered call is not timed: it runs in lockstep with
 	// the agent's frames (see Leg).
 	TimeScale float64
+	// Now is the network's clock, which stamps its delivery reports; nil is time.Now.
+	Now func() time.Time
 
 	// lockstep makes every leg wait, after each agent frame, until a test has seen it was
 	// handled (Leg.stepped).

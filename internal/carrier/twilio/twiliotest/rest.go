@@ -101,6 +101,7 @@ type Fake struct {
 	accounts   map[string]string // account SID → auth token
 	numbers    []*PhoneNumber
 	calls      []*OutboundCall
+	inbound    map[string]*InboundCall // by CallSid
 	messages   []*SMSMessage
 	rejections map[string]int // destination → Twilio error code
 	faults     []fault
