@@ -94,7 +94,10 @@ func (c *Carrier) Hangup(ctx context.Context, callID string) error {
 
 // end asks Twilio to end lc with status and closes its stream.
 func (c *Carrier) end(ctx context.Context, lc *liveCall, status string) error {
-	err := c.rest(lc.account).UpdateCall(ctx, lc.sid, CallUpdate{Status: status})
+	c.mu.Lock()
+	sid := lc.sid
+	c.mu.Unlock()
+	err := c.rest(lc.account).UpdateCall(ctx, sid, CallUpdate{Status: status})
 	c.mu.Lock()
 	leg := lc.leg
 	c.mu.Unlock()

@@ -43,9 +43,14 @@ func (c *Carrier) stream(w http.ResponseWriter, r *http.Request) {
 		return // Accept answered the failed upgrade
 	}
 	leg, info, err := NewStreamLeg(lc.ctx, conn, StreamLegOptions{})
-	if err == nil && info.CallSID != lc.sid {
-		leg.Close()
-		err = errWrongCall
+	if err == nil {
+		c.mu.Lock()
+		sid := lc.sid
+		c.mu.Unlock()
+		if info.CallSID != sid || info.AccountSID != lc.account.AccountSID {
+			leg.Close()
+			err = errWrongCall
+		}
 	}
 	if err != nil {
 		c.log.WarnContext(r.Context(), "twilio: media stream refused", "call_id", lc.id, "reason", err.Error())

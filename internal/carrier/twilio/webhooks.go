@@ -223,6 +223,9 @@ func (c *Carrier) answer(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Lock()
 	lc.answered, lc.answeredBy = true, form.Get("AnsweredBy")
+	if lc.sid == "" && callSIDPattern.MatchString(form.Get("CallSid")) {
+		lc.sid = form.Get("CallSid") // answered before CreateCall's answer reached Dial
+	}
 	c.mu.Unlock()
 	writeTwiML(w, c.streamTwiML(lc.key))
 }

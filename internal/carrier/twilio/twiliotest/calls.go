@@ -36,7 +36,8 @@ type twiml struct {
 
 // connect follows the TwiML body: a <Connect><Stream> opens the stream as Twilio does (the
 // upgrade signed with token over the stream URL, the start naming account and call and
-// carrying the <Parameter>s); <Reject> and <Hangup> give ErrRejected.
+// carrying the <Parameter>s, media sent every 20 ms: Continuous); <Reject> and <Hangup> give
+// ErrRejected.
 func (f *Fake) connect(ctx context.Context, body []byte, token, account, callSid string, opts StreamOptions) (*Stream, error) {
 	var doc twiml
 	if err := xml.Unmarshal(body, &doc); err != nil {
@@ -56,7 +57,7 @@ func (f *Fake) connect(ctx context.Context, body []byte, token, account, callSid
 		// Twilio refuses query strings on a stream URL: <Parameter> carries values.
 		return nil, fmt.Errorf("twiliotest: %q is not a ws(s) URL without a query", s.URL)
 	}
-	opts.AccountSID, opts.CallSID = account, callSid
+	opts.AccountSID, opts.CallSID, opts.Continuous = account, callSid, true
 	if opts.CustomParameters == nil {
 		opts.CustomParameters = map[string]string{}
 	}

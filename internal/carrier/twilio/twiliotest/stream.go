@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -32,6 +33,10 @@ type StreamOptions struct {
 	// caller computes).
 	Header     http.Header
 	HTTPClient *http.Client
+	// Continuous makes the caller's side send a media message every 20 ms for the whole
+	// stream, as Twilio does: SendAudio's frames when it has some, silence otherwise. By
+	// default only what SendAudio and SendMedia send is sent.
+	Continuous bool
 	// ManualPlayout stops the real-time player: audio received is only "played" when Play is
 	// called, which makes mark and clear tests exact. By default one 160-byte frame plays
 	// every 20 ms.
@@ -59,6 +64,8 @@ type Stream struct {
 	cancel    context.CancelFunc
 	readDone  chan struct{}
 	playDone  chan struct{}
+	talkDone  chan struct{}
+	talking   bool // Continuous: the talker sends SendAudio's frames, from said
 
 	wmu   sync.Mutex // orders writes with their sequence numbers
 	seq   int
@@ -67,7 +74,9 @@ type Stream struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change of state
 	state   StreamState
-	pending []byte // agent audio not played yet
+	pending []byte                // agent audio not played yet
+	said    []dialtone.AudioFrame // Continuous: caller frames the talker has yet to send
+	saidOut chan struct{}         // closed and replaced whenever said empties
 	marks   []pendingMark
 	played  int64 // bytes played so far
 	recvd   int64 // bytes received so far
@@ -102,6 +111,7 @@ func DialStream(ctx context.Context, wsURL string, opts StreamOptions) (*Stream,
 		cancel:    cancel,
 		readDone:  make(chan struct{}),
 		playDone:  make(chan struct{}),
+		talkDone:  make(chan struct{}),
 		changed:   make(chan struct{}),
 	}
 	params := opts.CustomParameters
@@ -131,6 +141,12 @@ func DialStream(ctx context.Context, wsURL string, opts StreamOptions) (*Stream,
 		return nil, err
 	}
 	go s.read()
+	if opts.Continuous {
+		s.talking, s.saidOut = true, make(chan struct{})
+		go s.talker(sctx)
+	} else {
+		close(s.talkDone)
+	}
 	if opts.ManualPlayout {
 		close(s.playDone)
 	} else {
@@ -188,9 +204,63 @@ func (s *Stream) SendMedia(ctx context.Context, payload []byte) error {
 	}, true)
 }
 
+// silentFrame is 20 ms of µ-law silence.
+var silentFrame = func() (f dialtone.AudioFrame) {
+	for i := range f {
+		f[i] = 0xFF
+	}
+	return f
+}()
+
+// talker sends a media message every 20 ms until ctx ends: the next frame SendAudio queued,
+// or silence.
+func (s *Stream) talker(ctx context.Context) {
+	defer close(s.talkDone)
+	t := time.NewTicker(dialtone.FrameDuration)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		f := silentFrame
+		s.mu.Lock()
+		if len(s.said) > 0 {
+			f, s.said = s.said[0], s.said[1:]
+			if len(s.said) == 0 {
+				close(s.saidOut)
+				s.saidOut = make(chan struct{})
+			}
+		}
+		s.mu.Unlock()
+		if s.SendMedia(ctx, f[:]) != nil {
+			return
+		}
+	}
+}
+
 // SendAudio sends frames as the caller's audio, one media message every 20 ms, as Twilio
-// does. It returns when the last is sent or ctx ends.
+// does (with Continuous, in place of the silence, without a gap). It returns when the last
+// is sent or ctx ends.
 func (s *Stream) SendAudio(ctx context.Context, frames []dialtone.AudioFrame) error {
+	if s.talking {
+		if len(frames) == 0 {
+			return nil
+		}
+		s.mu.Lock()
+		s.said = append(s.said, frames...)
+		out := s.saidOut
+		s.mu.Unlock()
+		select {
+		case <-out:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.talkDone:
+			return errors.New("twiliotest: the stream is closed")
+		}
+	}
 	t := time.NewTicker(dialtone.FrameDuration)
 	defer t.Stop()
 	for i := range frames {
@@ -241,6 +311,7 @@ func (s *Stream) Close() {
 	s.cancel()
 	<-s.readDone
 	<-s.playDone
+	<-s.talkDone
 }
 
 // State returns a snapshot of what the stream saw and played.
