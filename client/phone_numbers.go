@@ -20,6 +20,14 @@ func (s *PhoneNumbersService) Create(ctx context.Context, params dialtone.PhoneN
 	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodPost, path: "/v1/phone-numbers", body: params, opts: opts})
 }
 
+// Import adopts a number the organization holds in its own Twilio account: Dialtone checks the
+// credentials and the number there and points the number's webhooks at the server. It returns
+// invalid_twilio_sid, carrier_credentials_invalid, number_not_in_carrier_account,
+// number_already_imported, provider_rate_limited, provider_error or provider_timeout.
+func (s *PhoneNumbersService) Import(ctx context.Context, params dialtone.PhoneNumberImportParams, opts ...RequestOption) (*dialtone.PhoneNumber, error) {
+	return send[dialtone.PhoneNumber](ctx, s.c, request{method: http.MethodPost, path: "/v1/phone-numbers/import", body: params, opts: opts})
+}
+
 // Get returns a number; phone_number_not_found when it does not exist, was released or belongs
 // to another organization.
 func (s *PhoneNumbersService) Get(ctx context.Context, id string) (*dialtone.PhoneNumber, error) {

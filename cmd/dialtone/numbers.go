@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/dialtonehq/dialtone"
@@ -28,6 +31,27 @@ func newNumbersCommand() *cobra.Command {
 	createCmd.Flags().StringVar(&areaCode, "area-code", "", "area code, e.g. 415")
 	createCmd.Flags().StringVar(&agent, "agent", "", "agent id to attach the number to")
 	createCmd.Flags().StringVar(&carrier, "carrier", "", "carrier (default sandbox)")
+
+	var number, sid, importAgent string
+	importCmd := &cobra.Command{
+		Use:   "import",
+		Short: "Import a number from your Twilio account (the auth token comes from TWILIO_AUTH_TOKEN)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			token := os.Getenv("TWILIO_AUTH_TOKEN")
+			if token == "" {
+				return errors.New("set TWILIO_AUTH_TOKEN to the account's auth token (an environment variable: flags show in ps)")
+			}
+			return f.print(cmd, func(c *client.Client) (any, error) {
+				return c.PhoneNumbers.Import(cmd.Context(), dialtone.PhoneNumberImportParams{
+					PhoneNumber: some(number), Carrier: dialtone.Some("twilio"), TwilioAccountSID: some(sid),
+					TwilioAuthToken: dialtone.Some(token), AgentID: some(importAgent)})
+			})
+		},
+	}
+	importCmd.Flags().StringVar(&number, "number", "", "the number to import, E.164 (+14155550123)")
+	importCmd.Flags().StringVar(&sid, "twilio-account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "the Twilio account SID, AC… (default $TWILIO_ACCOUNT_SID)")
+	importCmd.Flags().StringVar(&importAgent, "agent", "", "agent id to attach the number to")
 
 	var listAgent string
 	listCmd := &cobra.Command{
@@ -93,7 +117,7 @@ func newNumbersCommand() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(createCmd, listCmd, getCmd, updateCmd, releaseCmd)
+	cmd.AddCommand(createCmd, importCmd, listCmd, getCmd, updateCmd, releaseCmd)
 	return cmd
 }
 
