@@ -37,6 +37,17 @@ type DTMFLeg interface {
 	DTMF() <-chan string
 }
 
+// PlayoutLeg is a MediaLeg whose carrier buffers the agent's audio and tells how much of it
+// has played to the far end (Twilio's marks). When the caller interrupts, the conversation
+// counts only what was played as heard.
+type PlayoutLeg interface {
+	MediaLeg
+	// Unplayed returns how many frames Send accepted that the far end has not been confirmed
+	// to have heard yet. It may overcount by the carrier's confirmation step, never
+	// undercount. Clear discards them: it is 0 after Clear.
+	Unplayed() int
+}
+
 // TranscriptTurn is one turn of a call's transcript. Offsets are milliseconds from the
 // answer. An agent turn cut short by the caller holds only the words the caller heard and is
 // marked interrupted.

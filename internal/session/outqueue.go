@@ -12,6 +12,10 @@ import (
 // has more to say waits for room.
 const outCapacity = 400
 
+// playoutHistory is how far back, in frames sent, a carrier's playout may lag the send clock
+// and still be placed exactly (PlayoutLeg): 5.12 s.
+const playoutHistory = 256
+
 // sentLogSize is how many sent frames wait for the recorder: 1.28 s of audio. The session
 // drains the log on every inbound frame.
 const sentLogSize = 64
@@ -49,6 +53,9 @@ type outQueue struct {
 	// sent logs every frame handed to the leg, for the recorder.
 	sent     [sentLogSize]dialtone.AudioFrame
 	sentHead int64 // frames logged so far (the log holds the last sentLogSize)
+	// history holds, for each of the last playoutHistory frames sent, played as it was
+	// once that frame left: where the far end stands when it has heard up to that frame.
+	history  [playoutHistory]frameTag
 	room     chan struct{}
 	silence  dialtone.AudioFrame
 }
@@ -73,6 +80,7 @@ func (q *outQueue) Tick(pacer.Tick) {
 	} else {
 		q.popLocked()
 	}
+	q.history[(q.sentHead-1)%playoutHistory] = q.played
 	q.mu.Unlock()
 	q.leg.Send(&q.sendBuf)
 	q.sendMu.Unlock()
@@ -159,11 +167,15 @@ func (q *outQueue) firstOutTime() time.Time {
 }
 
 // clear drops every queued frame (barge-in) and returns the position of the last frame that
-// was played. The next tick sends silence.
-func (q *outQueue) clear() frameTag {
+// was played: the last sent, or, when the carrier has not played the last unplayed frames
+// sent (PlayoutLeg), the last one before them. The next tick sends silence.
+func (q *outQueue) clear(unplayed int) frameTag {
 	q.mu.Lock()
 	q.head, q.n = 0, 0
 	p := q.played
+	if back := int64(min(unplayed, playoutHistory-1)); back > 0 && q.sentHead > back {
+		p = q.history[(q.sentHead-1-back)%playoutHistory]
+	}
 	q.mu.Unlock()
 	select {
 	case q.room <- struct{}{}:

@@ -260,7 +260,11 @@ func (s *session) followReply() {
 // canceled, and the transcript keeps only the words that were played.
 func (s *session) interrupt() {
 	r := s.reply
-	played := s.out.clear()
+	unplayed := 0
+	if p, ok := s.st.Leg.(dialtone.PlayoutLeg); ok {
+		unplayed = p.Unplayed() // before Clear, which discards them
+	}
+	played := s.out.clear(unplayed)
 	s.st.Leg.Clear()
 	r.cancel()
 	select {

@@ -33,6 +33,9 @@ type StreamLegOptions struct {
 	// InboundBuffer is how many caller frames may wait on Inbound before the reader drops
 	// them (the reader never waits for the engine, so marks, keys and stop are never late).
 	InboundBuffer int
+	// PlayoutEvery places a playout mark after every PlayoutEvery frames sent, so that
+	// Unplayed knows what Twilio has played; 0 places none (Unplayed then reports 0).
+	PlayoutEvery int
 }
 
 // StartInfo is what the start message says about the stream.
@@ -129,16 +132,30 @@ type StreamLeg struct {
 	head, n   int
 	markState map[string]MarkState
 	stats     StreamStats
-	stopMsg   *StopPayload
-	err       error
+	// Playout (Unplayed): frames Send accepted, and frames Twilio confirmed played through
+	// the playout marks; marksOut holds, in order, the frame count of each playout mark
+	// written and not echoed yet (-1 once a Clear discarded it).
+	framesIn, framesPlayed int64
+	marksOut               []int64
+	playoutEvery           int64
+	stopMsg                *StopPayload
+	err                    error
 }
 
 type queued struct {
-	frame dialtone.AudioFrame
-	mark  string // non-empty: a mark, not a frame
+	frame   dialtone.AudioFrame
+	mark    string // non-empty: a mark, not a frame
+	playout int64  // > 0: a playout mark after this many frames
 }
 
-var _ dialtone.MediaLeg = (*StreamLeg)(nil)
+// playoutMark names the marks a StreamLeg places by itself every PlayoutEvery frames to learn
+// how much of its audio Twilio has played (Unplayed); they are not reported on Marks.
+const playoutMark = "dialtone-playout"
+
+// DefaultPlayoutEvery is the playout mark spacing the carrier uses: 100 ms.
+const DefaultPlayoutEvery = 5
+
+var _ dialtone.PlayoutLeg = (*StreamLeg)(nil)
 
 // NewStreamLeg reads the connected and start messages from conn (a WebSocket Twilio opened to
 // us, already accepted) within opts.StartTimeout, then runs the leg until it ends (see
@@ -160,19 +177,20 @@ func NewStreamLeg(ctx context.Context, conn *websocket.Conn, opts StreamLegOptio
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	l := &StreamLeg{
-		conn:       conn,
-		info:       info,
-		ctx:        lctx,
-		stop:       cancel,
-		in:         make(chan dialtone.AudioFrame, opts.InboundBuffer),
-		dtmf:       make(chan string, dtmfBuffer),
-		marks:      make(chan MarkEvent, markEventBuffer),
-		wake:       make(chan struct{}, 1),
-		done:       make(chan struct{}),
-		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
-		queue:      make([]queued, opts.SendBuffer),
-		markState:  make(map[string]MarkState),
+		conn:         conn,
+		info:         info,
+		ctx:          lctx,
+		stop:         cancel,
+		in:           make(chan dialtone.AudioFrame, opts.InboundBuffer),
+		dtmf:         make(chan string, dtmfBuffer),
+		marks:        make(chan MarkEvent, markEventBuffer),
+		wake:         make(chan struct{}, 1),
+		done:         make(chan struct{}),
+		readerDone:   make(chan struct{}),
+		writerDone:   make(chan struct{}),
+		queue:        make([]queued, opts.SendBuffer),
+		markState:    make(map[string]MarkState),
+		playoutEvery: int64(opts.PlayoutEvery),
 	}
 	l.enc.init(info.StreamSID)
 	// Reads and writes use a context without Done, which costs coder/websocket nothing per
@@ -272,12 +290,31 @@ func (l *StreamLeg) Send(f *dialtone.AudioFrame) bool {
 		return false
 	}
 	q := &l.queue[(l.head+l.n)%len(l.queue)]
-	q.frame = *f
-	q.mark = ""
+	q.frame, q.mark, q.playout = *f, "", 0
 	l.n++
+	l.framesIn++
+	if l.playoutEvery > 0 && l.framesIn%l.playoutEvery == 0 && l.n < len(l.queue) {
+		q := &l.queue[(l.head+l.n)%len(l.queue)]
+		q.mark, q.playout = playoutMark, l.framesIn
+		l.n++
+	}
 	l.mu.Unlock()
 	l.signal()
 	return true
+}
+
+// Unplayed returns how many frames Send accepted that Twilio has not yet confirmed played:
+// those queued here, on the wire, and in Twilio's buffer. Twilio confirms them in steps of
+// PlayoutEvery frames, so it may count up to PlayoutEvery-1 frames already played; it never
+// counts fewer than are unplayed. A Clear discards them all: Unplayed is 0 after it. Without
+// playout marks (PlayoutEvery 0) it is always 0.
+func (l *StreamLeg) Unplayed() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.playoutEvery == 0 {
+		return 0
+	}
+	return int(max(0, l.framesIn-l.framesPlayed))
 }
 
 // Mark queues a mark named name after the frames sent so far; Twilio echoes it once they
@@ -325,6 +362,10 @@ func (l *StreamLeg) Clear() {
 			l.markState[name] = MarkCleared
 		}
 	}
+	for i := range l.marksOut {
+		l.marksOut[i] = -1 // Twilio echoes them as the clear discards their audio
+	}
+	l.framesIn = l.framesPlayed
 	l.head, l.n = 0, 0
 	l.needClear = true
 	l.mu.Unlock()
@@ -427,6 +468,14 @@ func (l *StreamLeg) read() {
 			}
 		case EventMark:
 			l.mu.Lock()
+			if m.Mark.Name == playoutMark && len(l.marksOut) > 0 {
+				if at := l.marksOut[0]; at > l.framesPlayed {
+					l.framesPlayed = at
+				}
+				l.marksOut = l.marksOut[1:]
+				l.mu.Unlock()
+				continue
+			}
 			played := l.markState[m.Mark.Name] == MarkPending
 			if played {
 				l.markState[m.Mark.Name] = MarkPlayed
@@ -503,6 +552,9 @@ func (l *StreamLeg) write() {
 				item = l.queue[l.head]
 				l.head = (l.head + 1) % len(l.queue)
 				l.n--
+				if item.playout > 0 {
+					l.marksOut = append(l.marksOut, item.playout)
+				}
 			default:
 				l.mu.Unlock()
 				break drain

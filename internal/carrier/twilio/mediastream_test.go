@@ -589,3 +589,56 @@ func TestSendDoesNotAllocate(t *testing.T) {
 		t.Errorf("allocations per Send = %v, want 0", n)
 	}
 }
+
+// TestStreamLegUnplayed: with playout marks, Unplayed counts the frames Twilio has not played
+// yet, in steps of PlayoutEvery; the playout marks never show on Marks; Clear zeroes it.
+func TestStreamLegUnplayed(t *testing.T) {
+	p := newStreamPair(t, twiliotest.StreamOptions{ManualPlayout: true}, twilio.StreamLegOptions{PlayoutEvery: 5})
+	ctx := waitCtx(t)
+	frames := tone(1, 30)
+	for i := range frames {
+		p.leg.Send(&frames[i])
+	}
+	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool { return s.MediaIn == 30 && len(s.MarksIn) == 6 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.leg.Unplayed(); n != 30 {
+		t.Fatalf("Unplayed before any playout = %d, want 30", n)
+	}
+	p.twilio.Play(ctx, 12) // marks after frames 5 and 10 come back
+	waitUnplayed(t, p.leg, 20)
+	p.twilio.Play(ctx, 3)
+	waitUnplayed(t, p.leg, 15)
+	p.leg.Clear()
+	if n := p.leg.Unplayed(); n != 0 {
+		t.Fatalf("Unplayed after Clear = %d", n)
+	}
+	// The discarded marks echo as cleared and change nothing; new audio counts afresh.
+	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool { return s.Clears == 1 && len(s.MarksEchoed) == 6 }); err != nil {
+		t.Fatal(err)
+	}
+	more := tone(200, 5)
+	for i := range more {
+		p.leg.Send(&more[i])
+	}
+	if n := p.leg.Unplayed(); n != 5 {
+		t.Fatalf("Unplayed after 5 more frames = %d, want 5", n)
+	}
+	select {
+	case ev := <-p.leg.Marks():
+		t.Fatalf("a playout mark was reported: %+v", ev)
+	default:
+	}
+}
+
+// waitUnplayed waits until leg's Unplayed is want.
+func waitUnplayed(t *testing.T, leg *twilio.StreamLeg, want int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for leg.Unplayed() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("Unplayed = %d, want %d", leg.Unplayed(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -42,7 +42,7 @@ func (c *Carrier) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept answered the failed upgrade
 	}
-	leg, info, err := NewStreamLeg(lc.ctx, conn, StreamLegOptions{})
+	leg, info, err := NewStreamLeg(lc.ctx, conn, StreamLegOptions{PlayoutEvery: DefaultPlayoutEvery})
 	if err == nil {
 		c.mu.Lock()
 		sid := lc.sid
