@@ -55,9 +55,9 @@ type outQueue struct {
 	sentHead int64 // frames logged so far (the log holds the last sentLogSize)
 	// history holds, for each of the last playoutHistory frames sent, played as it was
 	// once that frame left: where the far end stands when it has heard up to that frame.
-	history  [playoutHistory]frameTag
-	room     chan struct{}
-	silence  dialtone.AudioFrame
+	history [playoutHistory]frameTag
+	room    chan struct{}
+	silence dialtone.AudioFrame
 }
 
 func newOutQueue(leg dialtone.MediaLeg) *outQueue {
