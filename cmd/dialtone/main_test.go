@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/dialtonehq/dialtone/internal/apitest"
 	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 )
 
@@ -23,24 +23,6 @@ func run(t *testing.T, args ...string) (string, error) {
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
 	return out.String(), err
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while the server writes to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var credentialLine = regexp.MustCompile(`(?m)^  (key_[0-9A-Za-z]+:dts_[0-9A-Za-z]+)$`)
@@ -63,7 +45,7 @@ func TestServePrintsAWorkingCredentialAndStopsGracefully(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cmd := newRootCommand()
-			var out lockedBuffer
+			var out apitest.LogBuffer
 			cmd.SetOut(&out)
 			cmd.SetErr(&bytes.Buffer{})
 			cmd.SetArgs(append([]string{"serve", "--addr", "127.0.0.1:0", "--secret-key", testSecretKey}, storage...))

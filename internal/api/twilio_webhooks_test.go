@@ -1,13 +1,11 @@
 package api_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -17,24 +15,6 @@ import (
 	"github.com/dialtonehq/dialtone/internal/carrier/twilio"
 	"github.com/dialtonehq/dialtone/internal/carrier/twilio/twiliotest"
 )
-
-// lockedBuffer is a log destination safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestTwilioSMS sends a text through Twilio's Messages API and follows its status callbacks,
 // and receives texts through the SMS webhook (a STOP opts the sender out and the
@@ -130,7 +110,7 @@ func waitMessage(t *testing.T, env *apitest.Env, id string, st dialtone.MessageS
 // auth token.
 func TestTwilioSignatures(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &apitest.LogBuffer{}
 	env, fake := twilioEnv(t, "sqlite", apitest.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	fake.AddNumber(twilioAccount, "+14155550187")
 	agent := call(t, env, "POST", "/v1/agents", env.Admin, twilioAgent).JSON["id"].(string)

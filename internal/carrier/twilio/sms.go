@@ -50,11 +50,8 @@ func messageErrorCode(twilio string) string {
 // messageStatus reports a sent text's delivery (its StatusCallback), checked with the account
 // of the number it was sent from.
 func (c *Carrier) messageStatus(w http.ResponseWriter, r *http.Request) {
-	form, ok := c.form(w, r)
+	form, _, ok := c.numberRequest(w, r, "From")
 	if !ok {
-		return
-	}
-	if _, ok := c.number(w, r, form, form.Get("From")); !ok {
 		return
 	}
 	report := dialtone.MessageStatusReport{MessageID: r.PathValue("id"), CarrierMessageID: form.Get("MessageSid")}
@@ -78,11 +75,7 @@ func (c *Carrier) messageStatus(w http.ResponseWriter, r *http.Request) {
 // sms stores a text arriving at an imported number; keyword answers and agent replies are
 // sent through the Messages API like any message, so the TwiML answer is empty.
 func (c *Carrier) sms(w http.ResponseWriter, r *http.Request) {
-	form, ok := c.form(w, r)
-	if !ok {
-		return
-	}
-	n, ok := c.number(w, r, form, form.Get("To"))
+	form, n, ok := c.numberRequest(w, r, "To")
 	if !ok {
 		return
 	}

@@ -73,6 +73,17 @@ func (c *Carrier) refuse(w http.ResponseWriter, r *http.Request, reason error) {
 	http.Error(w, http.StatusText(status), status)
 }
 
+// numberRequest reads a webhook about the number in its form field field (To or From) and
+// checks its signature: see form and number.
+func (c *Carrier) numberRequest(w http.ResponseWriter, r *http.Request, field string) (url.Values, dialtone.CarrierNumber, bool) {
+	form, ok := c.form(w, r)
+	if !ok {
+		return nil, dialtone.CarrierNumber{}, false
+	}
+	n, ok := c.number(w, r, form, form.Get(field))
+	return form, n, ok
+}
+
 // number finds the number a webhook is about and checks the request's signature with its
 // account; it answers 403 and reports false for an unknown number or a bad signature.
 func (c *Carrier) number(w http.ResponseWriter, r *http.Request, form url.Values, e164 string) (dialtone.CarrierNumber, bool) {
@@ -105,11 +116,7 @@ var errNoStream = errors.New("twilio: the call's media stream did not start")
 // voice answers a call arriving at an imported number: routing accepts it (TwiML connecting
 // the call to the Media Stream) or refuses it (<Reject>, as busy over the concurrency cap).
 func (c *Carrier) voice(w http.ResponseWriter, r *http.Request) {
-	form, ok := c.form(w, r)
-	if !ok {
-		return
-	}
-	n, ok := c.number(w, r, form, form.Get("To"))
+	form, n, ok := c.numberRequest(w, r, "To")
 	if !ok {
 		return
 	}
@@ -169,11 +176,8 @@ func (c *Carrier) awaitStream(ctx context.Context, lc *liveCall) (dialtone.Media
 
 // voiceStatus reports the end of an arriving call (the number's StatusCallback).
 func (c *Carrier) voiceStatus(w http.ResponseWriter, r *http.Request) {
-	form, ok := c.form(w, r)
+	form, _, ok := c.numberRequest(w, r, "To")
 	if !ok {
-		return
-	}
-	if _, ok := c.number(w, r, form, form.Get("To")); !ok {
 		return
 	}
 	sid := form.Get("CallSid")

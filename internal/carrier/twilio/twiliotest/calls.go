@@ -119,16 +119,10 @@ type InboundCall struct {
 // <Reject> or <Hangup> give ErrRejected (with the call's SID).
 func (f *Fake) IncomingCall(ctx context.Context, accountSid, from, to string, opts StreamOptions) (string, *Stream, error) {
 	f.mu.Lock()
-	var n *PhoneNumber
-	for _, x := range f.numbers {
-		if x.PhoneNumber == to && x.AccountSID == accountSid {
-			n = x
-		}
-	}
-	token, known := f.accounts[accountSid]
-	if n == nil || !known {
+	n, token, err := f.accountNumberLocked(accountSid, to)
+	if err != nil {
 		f.mu.Unlock()
-		return "", nil, fmt.Errorf("%w: number %s in account %s", ErrUnknown, to, accountSid)
+		return "", nil, err
 	}
 	c := &InboundCall{SID: newSID("CA"), AccountSID: accountSid, From: from, To: to, Status: "ringing"}
 	if f.inbound == nil {
@@ -169,14 +163,12 @@ func (f *Fake) EndIncomingCall(ctx context.Context, callSid, status string) erro
 		return fmt.Errorf("%w: inbound call %s", ErrUnknown, callSid)
 	}
 	c.Status = status
-	var target, method string
-	for _, x := range f.numbers {
-		if x.PhoneNumber == c.To && x.AccountSID == c.AccountSID {
-			target, method = x.StatusCallback, x.StatusCallbackMethod
-		}
-	}
-	token := f.accounts[c.AccountSID]
+	n, token, err := f.accountNumberLocked(c.AccountSID, c.To)
 	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	target, method := n.StatusCallback, n.StatusCallbackMethod
 	if target == "" {
 		return fmt.Errorf("%w: number %s has no StatusCallback", ErrNoCallbackURL, c.To)
 	}
@@ -185,7 +177,7 @@ func (f *Fake) EndIncomingCall(ctx context.Context, callSid, status string) erro
 		"CallStatus": {status}, "Direction": {"inbound"}, "ApiVersion": {APIVersion},
 		"CallbackSource": {"call-progress-events"}, "SequenceNumber": {strconv.Itoa(0)},
 	}
-	_, err := f.deliver(ctx, token, method, target, params)
+	_, err = f.deliver(ctx, token, method, target, params)
 	return err
 }
 

@@ -1083,16 +1083,10 @@ func (f *Fake) SendMessageStatus(ctx context.Context, messageSid, status string,
 // response body (TwiML, possibly a <Message> reply).
 func (f *Fake) SendInboundSMS(ctx context.Context, accountSid, from, to, body string) (string, []byte, error) {
 	f.mu.Lock()
-	var n *PhoneNumber
-	for _, x := range f.numbers {
-		if x.PhoneNumber == to && x.AccountSID == accountSid {
-			n = x
-		}
-	}
-	token, known := f.accounts[accountSid]
-	if n == nil || !known {
+	n, token, err := f.accountNumberLocked(accountSid, to)
+	if err != nil {
 		f.mu.Unlock()
-		return "", nil, fmt.Errorf("%w: number %s in account %s", ErrUnknown, to, accountSid)
+		return "", nil, err
 	}
 	target, method := n.SMSURL, n.SMSMethod
 	m := &SMSMessage{
@@ -1119,6 +1113,22 @@ func (f *Fake) SendInboundSMS(ctx context.Context, accountSid, from, to, body st
 	}
 	resp, err := f.deliver(ctx, token, method, target, params)
 	return m.SID, resp, err
+}
+
+// accountNumberLocked returns the account's number e164 and the account's token, or
+// ErrUnknown (f.mu held).
+func (f *Fake) accountNumberLocked(accountSid, e164 string) (*PhoneNumber, string, error) {
+	var n *PhoneNumber
+	for _, x := range f.numbers {
+		if x.PhoneNumber == e164 && x.AccountSID == accountSid {
+			n = x
+		}
+	}
+	token, known := f.accounts[accountSid]
+	if n == nil || !known {
+		return nil, "", fmt.Errorf("%w: number %s in account %s", ErrUnknown, e164, accountSid)
+	}
+	return n, token, nil
 }
 
 // lockSender takes f.mu and checks that a call or message from may go to to: a rejection the

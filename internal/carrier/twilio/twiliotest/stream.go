@@ -216,14 +216,7 @@ var silentFrame = func() (f dialtone.AudioFrame) {
 // or silence.
 func (s *Stream) talker(ctx context.Context) {
 	defer close(s.talkDone)
-	t := time.NewTicker(dialtone.FrameDuration)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	everyFrame(ctx, func() bool {
 		f := silentFrame
 		s.mu.Lock()
 		if len(s.said) > 0 {
@@ -234,8 +227,22 @@ func (s *Stream) talker(ctx context.Context) {
 			}
 		}
 		s.mu.Unlock()
-		if s.SendMedia(ctx, f[:]) != nil {
+		return s.SendMedia(ctx, f[:]) == nil
+	})
+}
+
+// everyFrame calls tick every 20 ms until ctx ends or tick reports false.
+func everyFrame(ctx context.Context, tick func() bool) {
+	t := time.NewTicker(dialtone.FrameDuration)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
 			return
+		case <-t.C:
+			if !tick() {
+				return
+			}
 		}
 	}
 }
@@ -410,18 +417,10 @@ func (s *Stream) echo(ctx context.Context, names []string) {
 	}
 }
 
+// playout plays one frame of the agent's audio every 20 ms until ctx ends.
 func (s *Stream) playout(ctx context.Context) {
 	defer close(s.playDone)
-	t := time.NewTicker(dialtone.FrameDuration)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.playFrame(ctx)
-		}
-	}
+	everyFrame(ctx, func() bool { s.playFrame(ctx); return true })
 }
 
 func (s *Stream) protocolError(format string, args ...any) {
