@@ -498,7 +498,7 @@ var catalogue = []CatalogEntry{
 	{Code: CodeProviderTimeout, Type: TypeProviderTimeout, Status: 504, Retryable: true,
 		Message: "The carrier or provider did not answer in time.",
 		Doc: "An upstream service (Twilio, a speech provider) did not answer within the time Dialtone " +
-			"gives it (10 s for Twilio's REST API). The request may or may not have taken effect " +
+			"gives it (15 s for Twilio's REST API). The request may or may not have taken effect " +
 			"there; nothing was changed on Dialtone's side. Retry: the operations that time out are " +
 			"safe to repeat. `details.provider` names the service.",
 		Equivalents: []string{"A: 504"}},
