@@ -60,8 +60,13 @@ type Agent struct {
 	RingTimeoutSeconds     int               `json:"ring_timeout_seconds"`
 	TransferNumbers        []string          `json:"transfer_numbers"`
 	Metadata               map[string]string `json:"metadata"`
-	CreatedAt              time.Time         `json:"created_at"`
-	UpdatedAt              time.Time         `json:"updated_at"`
+	// Speech is the agent's cloud speech providers; null keeps the defaults (see Speech).
+	Speech *Speech `json:"speech"`
+	// SpeechSecrets is the agent's own speech provider keys, sealed (a JSON object of
+	// "stt.<i>" / "tts.<i>" to key); "" for none. It never leaves the server.
+	SpeechSecrets string    `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // AgentParams are the fields of an agent create or update. On update only the fields that are
@@ -75,6 +80,7 @@ type AgentParams struct {
 	Language               Optional[string]            `json:"language,omitzero"`
 	Timezone               Optional[string]            `json:"timezone,omitzero"`
 	Brain                  Optional[Brain]             `json:"brain,omitzero"`
+	Speech                 Optional[Speech]            `json:"speech,omitzero"`
 	Voicemail              Optional[Voicemail]         `json:"voicemail,omitzero"`
 	TurnTaking             Optional[TurnTakingParams]  `json:"turn_taking,omitzero"`
 	MaxCallDurationSeconds Optional[int]               `json:"max_call_duration_seconds,omitzero"`

@@ -63,6 +63,7 @@ const (
 	EndedNumberGone       EndedReason = "number_unavailable" // its number was released or stopped calling out while it waited
 	EndedSilence          EndedReason = "silence_timeout"    // the caller stayed silent through every reminder
 	EndedAgentError       EndedReason = "agent_error"        // the agent's brain or voice could not be set up
+	EndedProviderError    EndedReason = "provider_error"     // every speech provider of one kind failed during the call
 )
 
 // EndedReasons lists every reason a call can end.
@@ -70,5 +71,5 @@ func EndedReasons() []EndedReason {
 	return []EndedReason{EndedCallerHangup, EndedAgentHangup, EndedAPIHangup, EndedMaxDuration,
 		EndedBusy, EndedNoAnswer, EndedCarrierError, EndedVoicemail, EndedConcurrencyLimit,
 		EndedBalanceExhausted, EndedCanceled, EndedNoAgent, EndedInboundDisabled, EndedTransferred,
-		EndedNodeLost, EndedNumberGone, EndedSilence, EndedAgentError}
+		EndedNodeLost, EndedNumberGone, EndedSilence, EndedAgentError, EndedProviderError}
 }

@@ -112,18 +112,21 @@ const (
 	EventCallTranscriptTurn = "call.transcript.turn" // a transcript turn completed
 	EventCallDTMF           = "call.dtmf"            // the caller pressed keys
 	EventCallAction         = "call.action"          // the agent ended, transferred or pressed digits
+	// EventCallSpeechFallback: a speech provider failed and the next took over (or none was left).
+	EventCallSpeechFallback = "call.speech_fallback"
 )
 
 // ConversationEvent is the object of a live conversation's events: what happened, on which
 // call, at which offset.
 type ConversationEvent struct {
-	Object     string          `json:"object"` // "call.transcript.turn", "call.dtmf" or "call.action"
+	Object     string          `json:"object"` // "call.transcript.turn", "call.dtmf", "call.action" or "call.speech_fallback"
 	CallID     string          `json:"call_id"`
 	Turn       *TranscriptTurn `json:"turn,omitempty"`
 	Latency    *TurnLatency    `json:"latency,omitempty"` // with an agent turn that answered the caller
 	Digits     string          `json:"digits,omitempty"`
 	Action     BrainAction     `json:"action,omitempty"`
 	TransferTo string          `json:"transfer_to,omitempty"`
+	Fallback   *SpeechFallback `json:"fallback,omitempty"` // with call.speech_fallback
 	OffsetMS   int64           `json:"offset_ms"`
 }
 
@@ -144,6 +147,9 @@ type ConversationStart struct {
 	Call   Call
 	Agent  Agent
 	Secret string // the agent's brain API key, opened; "" when it has none
+	// SpeechKeys are the opened keys of Agent.Speech's entries (whose openai entries without a
+	// base_url carry their organization's).
+	SpeechKeys SpeechKeys
 	// Prompt is the system prompt with the number's overlay, the call's instructions and
 	// every variable filled in; Greeting and VoicemailMessage have their variables filled.
 	Prompt           string

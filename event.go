@@ -66,7 +66,7 @@ const DefaultEventRetentionDays = 30
 func EventTypes() []string {
 	return []string{
 		EventCallQueued, EventCallDialing, EventCallRinging, EventCallStarted, EventCallEnded,
-		EventCallTranscriptTurn, EventCallDTMF, EventCallAction,
+		EventCallTranscriptTurn, EventCallDTMF, EventCallAction, EventCallSpeechFallback,
 		EventPhoneNumberProvisioned, EventPhoneNumberReleased,
 		EventMessageQueued, EventMessageSent, EventMessageDelivered, EventMessageFailed, EventMessageReceived,
 		EventContactOptedOut, EventContactOptedIn,

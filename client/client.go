@@ -29,6 +29,7 @@ type Client struct {
 	Organizations   *OrganizationsService
 	Sandbox         *SandboxService
 	TelephonyConfig *TelephonyConfigService
+	SpeechProviders *SpeechProvidersService
 	Voices          *VoicesService
 
 	WebhookEndpoints *WebhookEndpointsService
@@ -128,6 +129,7 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	c.Organizations = &OrganizationsService{c: c}
 	c.Sandbox = &SandboxService{c: c}
 	c.TelephonyConfig = &TelephonyConfigService{c: c}
+	c.SpeechProviders = &SpeechProvidersService{c: c}
 	c.Voices = &VoicesService{c: c}
 	c.WebhookEndpoints = &WebhookEndpointsService{c: c}
 	c.Contacts = &ContactsService{c: c}

@@ -2,8 +2,8 @@
 //
 // A Client holds a base URL and a credential ("key_id:key_secret", as printed when a key is
 // created) and exposes one service per resource: Agents, Keys, Organizations, Voices,
-// PhoneNumbers, Calls, Sandbox (simulated callers), Billing (balance, ledger, usage, credits)
-// and TelephonyConfig (allowed destinations). Every
+// PhoneNumbers, Calls, Sandbox (simulated callers), Billing (balance, ledger, usage, credits),
+// TelephonyConfig (allowed destinations) and SpeechProviders (speech provider keys). Every
 // method takes a context, sends JSON, and returns either the decoded object or an error; an
 // error the server reported is a *Error carrying its status, type, code, message and request
 // id. Branch on the code with IsCode, never on the message.

@@ -98,6 +98,8 @@ func (s *Server) routeList() []route {
 
 		r(Route{Method: "GET", Path: "/v1/telephony-config", Operation: "getTelephonyConfig", Summary: "The destinations calls may reach", Tag: "Destinations", Role: read, Response: dialtone.TelephonyConfig{}}, s.getTelephonyConfig),
 		r(Route{Method: "PUT", Path: "/v1/telephony-config", Operation: "replaceTelephonyConfig", Summary: "Replace the destinations calls may reach (absent fields take their defaults)", Tag: "Destinations", Role: write, Request: dialtone.TelephonyConfigParams{}, Response: dialtone.TelephonyConfig{}}, s.putTelephonyConfig),
+		r(Route{Method: "GET", Path: "/v1/speech-providers", Operation: "getSpeechProviders", Summary: "Which speech provider keys the organization has set (never the keys)", Tag: "Speech providers", Role: read, Response: dialtone.SpeechProviderKeys{}}, s.getSpeechProviders),
+		r(Route{Method: "PUT", Path: "/v1/speech-providers", Operation: "putSpeechProviders", Summary: "Set or remove the organization's speech provider keys (absent providers stay, null removes)", Tag: "Speech providers", Role: write, Request: dialtone.SpeechProviderKeysParams{}, Response: dialtone.SpeechProviderKeys{}}, s.putSpeechProviders),
 
 		r(Route{Method: "GET", Path: "/v1/agents", Operation: "listAgents", Summary: "List agents", Tag: "Agents", Role: read, Query: append(listQuery, "name"), Response: dialtone.List[dialtone.Agent]{}}, s.listAgents),
 		r(Route{Method: "POST", Path: "/v1/agents", Operation: "createAgent", Summary: "Create an agent", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}, Status: 201}, s.createAgent),

@@ -46,6 +46,9 @@ func (s *Agents) Validate(ctx context.Context, params dialtone.AgentParams, upda
 	if params.Brain.HasValue() {
 		validateBrain(&fe, params.Brain.Value)
 	}
+	if params.Speech.HasValue() {
+		validateSpeech(&fe, params.Speech.Value)
+	}
 	if params.Voicemail.HasValue() {
 		validateVoicemail(&fe, params.Voicemail.Value)
 	}

@@ -41,7 +41,11 @@ func (s *Agents) Create(ctx context.Context, p dialtone.Principal, params dialto
 		Language: dialtone.DefaultLanguage, Timezone: dialtone.DefaultTimezone, CreatedAt: now, UpdatedAt: now,
 	}
 	resetAgentDefaults(&a)
-	if fe := s.apply(ctx, &a, params); len(fe) > 0 {
+	org, err := s.speechKeysFor(ctx, p.OrganizationID, params)
+	if err != nil {
+		return dialtone.Agent{}, err
+	}
+	if fe := s.apply(ctx, &a, params, org); len(fe) > 0 {
 		return dialtone.Agent{}, fe.Err()
 	}
 	if err := s.store.InsertAgent(ctx, p.OrganizationID, a); err != nil {
@@ -81,14 +85,31 @@ func (s *Agents) Update(ctx context.Context, p dialtone.Principal, id string, pa
 	if fe := s.Validate(ctx, params, true); len(fe) > 0 {
 		return dialtone.Agent{}, fe.Err()
 	}
+	org, err := s.speechKeysFor(ctx, p.OrganizationID, params)
+	if err != nil {
+		return dialtone.Agent{}, err
+	}
 	a, err := s.store.UpdateAgent(ctx, p.OrganizationID, id, func(a *dialtone.Agent) error {
-		if fe := s.apply(ctx, a, params); len(fe) > 0 {
+		if fe := s.apply(ctx, a, params, org); len(fe) > 0 {
 			return fe.Err()
 		}
 		a.UpdatedAt = s.now()
 		return nil
 	})
 	return a, storeError(err, dialtone.CodeAgentNotFound)
+}
+
+// speechKeysFor loads orgID's speech provider keys when params set speech settings (whose
+// entries may rely on them); nil otherwise.
+func (s *Agents) speechKeysFor(ctx context.Context, orgID string, params dialtone.AgentParams) (map[dialtone.SpeechProviderName]SpeechProviderSecret, error) {
+	if !params.Speech.HasValue() {
+		return nil, nil
+	}
+	org, err := orgSpeechKeys(ctx, s.store, orgID)
+	if err != nil {
+		return nil, dialtone.Internal(err)
+	}
+	return org, nil
 }
 
 // Delete takes an agent out of use (write role); its row stays for the history of its calls.
@@ -112,9 +133,10 @@ func resetAgentDefaults(a *dialtone.Agent) {
 }
 
 // apply copies the fields set in params (already validated one by one) onto a, resetting those
-// that are null, then settles the voice: a voice must speak the agent's language, and an agent
+// that are null, then settles the secrets (org is the organization's speech provider keys,
+// loaded when params set speech) and the voice: a voice must speak the agent's language, and an agent
 // whose language changes without a new voice gets that language's default voice.
-func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.AgentParams) dialtone.FieldErrors {
+func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.AgentParams, org map[dialtone.SpeechProviderName]SpeechProviderSecret) dialtone.FieldErrors {
 	var def dialtone.Agent
 	resetAgentDefaults(&def)
 	def.Language = dialtone.DefaultLanguage
@@ -126,6 +148,13 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	setOr(&a.Timezone, params.Timezone, dialtone.DefaultTimezone)
 	prev := a.Brain
 	setOr(&a.Brain, params.Brain, def.Brain)
+	prevSpeech := a.Speech
+	switch {
+	case params.Speech.HasValue():
+		a.Speech = &params.Speech.Value
+	case params.Speech.Set:
+		a.Speech = nil
+	}
 	setOr(&a.Voicemail, params.Voicemail, def.Voicemail)
 	switch {
 	case params.TurnTaking.HasValue():
@@ -147,6 +176,9 @@ func (s *Agents) apply(ctx context.Context, a *dialtone.Agent, params dialtone.A
 	var fe dialtone.FieldErrors
 	if params.Brain.Set {
 		s.settleBrainSecret(&fe, a, prev)
+	}
+	if params.Speech.Set {
+		s.settleSpeech(&fe, a, prevSpeech, org)
 	}
 	for i, r := range a.Brain.Rules {
 		if r.Action == dialtone.ActionTransfer && r.TransferTo == "" && len(a.TransferNumbers) == 0 {

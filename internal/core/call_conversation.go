@@ -32,6 +32,9 @@ func (s *Calls) converse(ctx context.Context, c dialtone.Call, leg dialtone.Medi
 			s.log.ErrorContext(ctx, "conversation: open the brain's key", "call_id", c.ID, "agent_id", a.ID, "error", err)
 		}
 	}
+	if start.Agent.Speech, start.SpeechKeys, err = ConversationSpeech(ctx, s.store, s.secrets, c.OrganizationID, a); err != nil {
+		s.log.ErrorContext(ctx, "conversation: open the speech providers' keys", "call_id", c.ID, "agent_id", a.ID, "error", err)
+	}
 	n, err := s.store.GetPhoneNumber(ctx, c.OrganizationID, c.PhoneNumberID)
 	if err != nil {
 		n = dialtone.PhoneNumber{}

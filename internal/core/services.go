@@ -17,6 +17,7 @@ type Services struct {
 	Agents           *Agents
 	PhoneNumbers     *PhoneNumbers
 	TelephonyConfigs *TelephonyConfigs
+	SpeechProviders  *SpeechProviders
 	Billing          *Billing
 	Calls            *Calls
 	WebhookEndpoints *WebhookEndpoints
@@ -103,6 +104,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		PhoneNumbers: &PhoneNumbers{store: store, carriers: numberCarriers, importers: importers, secrets: opt.Secrets, log: cmp.Or(opt.Calls.Logger, slog.Default()),
 			limit: cmp.Or(opt.MaxNumbersPerOrg, dialtone.DefaultMaxNumbersPerOrg), prices: prices, now: clock},
 		TelephonyConfigs: telephony,
+		SpeechProviders:  &SpeechProviders{store: store, secrets: opt.Secrets, now: clock},
 		Billing:          &Billing{store: store, now: clock},
 		Calls:            calls,
 		WebhookEndpoints: endpoints,

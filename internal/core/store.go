@@ -307,6 +307,13 @@ type Store interface {
 	// it in one atomic statement. cfg.UpdatedAt must be set.
 	PutTelephonyConfig(ctx context.Context, orgID string, cfg dialtone.TelephonyConfig) error
 
+	// ListSpeechProviderKeys returns orgID's speech provider keys (sealed), ordered by
+	// provider; none when it never set one.
+	ListSpeechProviderKeys(ctx context.Context, orgID string) ([]SpeechProviderSecret, error)
+	// PutSpeechProviderKeys stores the keys of set and deletes those of the providers in
+	// remove, in one transaction. Each key's UpdatedAt must be set.
+	PutSpeechProviderKeys(ctx context.Context, orgID string, set []SpeechProviderSecret, remove []dialtone.SpeechProviderName) error
+
 	// InsertLedgerEntry stores e in orgID's ledger. Ledger entries are immutable: there is no
 	// update or delete.
 	InsertLedgerEntry(ctx context.Context, orgID string, e dialtone.LedgerEntry) error

@@ -52,6 +52,9 @@ type Config struct {
 	// Recognizer returns the speech-to-text for a call whose agent speaks with voice;
 	// default: sandbox tone speech in the register the agent does not use.
 	Recognizer func(voice string) speech.Recognizer
+	// SpeechURLs are the API roots of the cloud speech providers agents may configure;
+	// zero fields are the real endpoints.
+	SpeechURLs SpeechURLs
 	// Logger receives what goes wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -100,16 +103,29 @@ func (e *Engine) RecordingPath(name string) string {
 
 // Start begins the conversation of an answered call. It fails when the agent's brain or
 // voice cannot be set up (the call should then end) or the pacer stopped.
+//
+// An agent with cloud speech providers (Agent.Speech, keys in st.SpeechKeys) uses them in
+// order: when the one in use fails during the call, the next takes over (the rest of an
+// interrupted reply is spoken again by the next voice). When none of a kind is left, the
+// agent says dialtone.SpeechApology in its own voice (sandbox tones or espeak-ng, rendered
+// here, before it can be needed) and the call ends with provider_error.
 func (e *Engine) Start(ctx context.Context, st dialtone.ConversationStart) (dialtone.Conversation, error) {
 	brain, err := e.Responder(st.Agent, st.Secret)
 	if err != nil {
 		return nil, err
 	}
-	tts, err := e.cfg.Synthesizer(st.Agent.Voice)
+	def, err := e.cfg.Synthesizer(st.Agent.Voice)
 	if err != nil {
 		return nil, err
 	}
-	s := newSession(e, st, brain, tts, e.cfg.Recognizer(st.Agent.Voice))
+	tts := e.synthesizers(st, def)
+	s := newSession(e, st, brain, tts, e.recognizers(st))
+	if sp := st.Agent.Speech; sp != nil && (len(sp.STT) > 0 || len(sp.TTS) > 0) {
+		s.cloudTTS = len(sp.TTS) > 0
+		if s.apology, err = renderApology(ctx, def); err != nil {
+			return nil, fmt.Errorf("session: the apology: %w", err)
+		}
+	}
 	e.live.Add(1)
 	if err := s.start(ctx); err != nil {
 		e.live.Add(-1)

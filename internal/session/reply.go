@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,12 @@ const (
 	kindGreeting                   // the agent's greeting
 	kindReminder                   // a silence reminder
 	kindVoicemail                  // the voicemail message
+	kindApology                    // dialtone.SpeechApology: every speech provider of one kind failed
 )
+
+// fallbackPauseFrames is the silence, in frames, between the words of a text-to-speech
+// provider that broke off and the rest of the text in the next provider's voice.
+const fallbackPauseFrames = 25 // 500 ms: a breath, and longer than any gap inside speech
 
 // interruptWait bounds how long a barge-in waits for the reply goroutine to stop (it stops
 // within a frame unless a provider ignores cancellation).
@@ -41,6 +47,8 @@ type reply struct {
 	firstToken time.Time
 	action     dialtone.BrainOutput // the action to take once the reply is heard
 	digits     string               // keys the agent pressed
+	// providerError: the reply ended in the apology, so the call ends with provider_error.
+	providerError bool
 
 	startFrame int64 // when its first frame was heard, -1 until then
 	generated  bool  // the reply goroutine finished
@@ -117,7 +125,7 @@ func (s *session) generate(r *reply, text string, turn *dialtone.BrainTurn, acti
 		}
 		return nil
 	})
-	if r.ctx.Err() != nil {
+	if r.ctx.Err() != nil || errors.Is(err, errNoVoice) {
 		return
 	}
 	if err != nil {
@@ -147,24 +155,33 @@ func (r *reply) setAction(a dialtone.BrainOutput) {
 	r.mu.Unlock()
 }
 
-// speak synthesises text and queues its frames; an error means the reply was stopped (or
-// synthesis failed, which is logged) and nothing more should be said.
+// speak synthesises text and queues its frames, falling back to the next text-to-speech
+// provider when one fails (see speakWith); an error means the reply was stopped (or synthesis
+// failed, which is logged, or the apology was queued: errNoVoice) and nothing more should be
+// said.
 func (s *session) speak(r *reply, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
 	}
-	u, err := s.tts.Synthesize(r.ctx, text)
+	return s.speakWith(r, text)
+}
+
+// speakOnce synthesises text with syn and queues its frames. When syn fails (logged) it
+// returns the error and the words of text it had produced, which the transcript keeps.
+func (s *session) speakOnce(r *reply, syn synthesizer, text string) (string, error) {
+	u, err := syn.Synthesize(r.ctx, text)
 	if err != nil {
 		if r.ctx.Err() == nil {
-			s.eng.log.Error("synthesize", "call_id", s.st.Call.ID, "voice", s.st.Agent.Voice, "error", err)
+			s.eng.log.Error("synthesize", "call_id", s.st.Call.ID, "voice", s.st.Agent.Voice, "provider", syn.name, "error", err)
 		}
-		return err
+		return "", err
 	}
 	defer u.Close()
 	id := s.nextUtt.Add(1)
 	r.mu.Lock()
 	r.utts = append(r.utts, spoken{id: id, text: text, heard: u.HeardText})
+	idx := len(r.utts) - 1
 	if r.firstID == 0 {
 		r.firstID = id
 		s.out.watchUtterance(id)
@@ -177,14 +194,26 @@ func (s *session) speak(r *reply, text string) error {
 		samples += media.FrameSamples
 		media.EncodeFrame((*media.Frame)(&f), &pcm)
 		if !s.out.push(&f, frameTag{utterance: id, samples: samples}, r.ctx.Done()) {
-			return r.ctx.Err()
+			return "", r.ctx.Err()
 		}
 	}
 	if err := u.Err(); err != nil && r.ctx.Err() == nil {
-		s.eng.log.Error("speech synthesis ended early", "call_id", s.st.Call.ID, "error", err)
-		return err
+		s.eng.log.Error("speech synthesis ended early", "call_id", s.st.Call.ID, "provider", syn.name, "error", err)
+		heard := u.HeardText(int(samples))
+		r.mu.Lock()
+		r.utts[idx].text = heard // what was said; the rest is another utterance's
+		r.mu.Unlock()
+		// A pause between the broken-off words and the next voice's.
+		var silence dialtone.AudioFrame
+		media.EncodeFrame((*media.Frame)(&silence), &media.PCMFrame{})
+		for range fallbackPauseFrames {
+			if !s.out.push(&silence, frameTag{utterance: id, samples: samples}, r.ctx.Done()) {
+				return "", r.ctx.Err()
+			}
+		}
+		return heard, err
 	}
-	return r.ctx.Err()
+	return "", r.ctx.Err()
 }
 
 // press queues the DTMF tones of digits ('w' is a half-second pause).
@@ -286,6 +315,7 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 	full := true
 	for _, u := range r.utts {
 		switch {
+		case u.text == "":
 		case !cut || u.id < played.utterance:
 			words = append(words, u.text)
 		case u.id == played.utterance:
@@ -300,7 +330,7 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 			full = false
 		}
 	}
-	action, digits, firstToken := r.action, r.digits, r.firstToken
+	action, digits, firstToken, providerError := r.action, r.digits, r.firstToken, r.providerError
 	r.mu.Unlock()
 	text := strings.Join(words, " ")
 	start := r.startFrame
@@ -334,6 +364,10 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 		s.latencies = append(s.latencies, *lat)
 	}
 	if cut {
+		return
+	}
+	if providerError {
+		s.end(dialtone.EndedProviderError)
 		return
 	}
 	s.act(r.kind, action, digits)

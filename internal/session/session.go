@@ -33,8 +33,20 @@ type session struct {
 	eng   *Engine
 	st    dialtone.ConversationStart
 	brain dialtone.Responder
-	tts   speech.Synthesizer
 	out   *outQueue
+
+	// Text-to-speech, used by the reply goroutines: the providers in the order they are tried,
+	// the one in use (ttsAt; len(tts) once every one failed), whether they are the agent's
+	// cloud providers (cloudTTS: they fall back, and the apology ends the call), the apology
+	// rendered at the start, whether the call is apologising (noVoice), and the switches not
+	// yet published (fallbacks, under fallbackMu).
+	tts        []synthesizer
+	ttsAt      atomic.Int32
+	cloudTTS   bool
+	apology    apology
+	noVoice    atomic.Bool
+	fallbackMu sync.Mutex
+	fallbacks  []dialtone.SpeechFallback
 
 	stream *pacer.Stream
 	// events waits for the publisher goroutine, which closes published when done.
@@ -51,16 +63,18 @@ type session struct {
 	reminder                                     string
 
 	// run state
-	ctx      context.Context
-	frame    int64 // caller frames processed: the call's clock
-	pcm      media.PCMFrame
-	vad      *vad.Detector
-	dtmf     *dtmf.Detector
-	digitBuf []byte
-	stt      speech.Recognizer
-	rec      *media.Recorder
-	recFile  *os.File
-	recName  string
+	ctx        context.Context
+	frame      int64 // caller frames processed: the call's clock
+	pcm        media.PCMFrame
+	vad        *vad.Detector
+	dtmf       *dtmf.Detector
+	digitBuf   []byte
+	stt        speech.Recognizer // nil until run opens one
+	sttAt      int               // position of stt in sttSources
+	sttSources []recognizerSource
+	rec        *media.Recorder
+	recFile    *os.File
+	recName    string
 	// agent audio to record
 	sentBuf   [sentLogSize]dialtone.AudioFrame
 	sentNext  int64 // next agent frame to record, on the agent's timeline
@@ -101,7 +115,7 @@ func (t *callerTurn) speechLength() int64 {
 	return t.lastVoice - t.runStart + 1
 }
 
-func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Responder, tts speech.Synthesizer, stt speech.Recognizer) *session {
+func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Responder, tts []synthesizer, stt []recognizerSource) *session {
 	turns := st.Agent.TurnTaking.OrDefault()
 	maxSeconds := st.Agent.MaxCallDurationSeconds
 	if maxSeconds <= 0 {
@@ -114,7 +128,7 @@ func newSession(e *Engine, st dialtone.ConversationStart, brain dialtone.Respond
 		reminderAfter: frames(turns.SilenceReminder()), reminders: turns.SilenceReminders, reminder: turns.ReminderText,
 		maxFrames: int64(maxSeconds) * int64(time.Second/dialtone.FrameDuration),
 		vad:       vad.New(vad.DefaultConfig()), dtmf: dtmf.NewDetector(), digitBuf: make([]byte, 0, 8),
-		stt: stt, agentSlot: -1, turn: callerTurn{runStart: -1},
+		sttSources: stt, agentSlot: -1, turn: callerTurn{runStart: -1},
 		machine: st.Call.AnsweredBy != nil && *st.Call.AnsweredBy == dialtone.AnsweredByMachine,
 	}
 }
@@ -174,7 +188,12 @@ func (s *session) run() {
 		keys = k.DTMF()
 		s.dtmf = nil // the carrier reports keys; tones left in the audio must not count twice
 	}
-	if !s.machine && s.st.Greeting != "" {
+	s.stt, s.sttAt = s.openRecognizer(s.ctx, 0)
+	switch {
+	case s.stt == nil:
+		s.stt = silentRecognizer{}
+		s.apologize()
+	case !s.machine && s.st.Greeting != "":
 		s.say(kindGreeting, s.st.Greeting, nil)
 	}
 	for s.ending == "" {
@@ -205,6 +224,8 @@ func (s *session) onFrame(f *dialtone.AudioFrame) {
 	s.recordAgent()
 	voice := s.vad.Process(&s.pcm)
 	s.stt.Write(s.pcm[:])
+	s.checkRecognizer()
+	s.publishFallbacks()
 	var digits []byte
 	if s.dtmf != nil {
 		digits = s.dtmf.Process(s.digitBuf[:0], s.pcm[:])
@@ -292,7 +313,7 @@ func (s *session) openTurn(start int64) {
 // bargeInNow stops the agent when it is speaking, or drops its reply when it is still
 // thinking: the caller took the floor. Voicemail greetings are never interrupted.
 func (s *session) bargeInNow() {
-	if s.reply == nil || s.machine || s.reply.kind == kindVoicemail {
+	if s.reply == nil || s.machine || s.reply.kind == kindVoicemail || s.noVoice.Load() {
 		return
 	}
 	s.interrupt()
@@ -320,8 +341,8 @@ func (s *session) endCallerTurn() {
 	if len(t.digits) > 0 {
 		s.publish(dialtone.ConversationEvent{Object: dialtone.EventCallDTMF, Digits: string(t.digits)})
 	}
-	if s.machine {
-		return // a voicemail greeting: heard and written down, not answered
+	if s.machine || s.noVoice.Load() {
+		return // a voicemail greeting, or a call apologising: heard and written down, not answered
 	}
 	lat := dialtone.TurnLatency{EndOfTurnMS: ms((s.frame+1)*frameMS - speechEnd)}
 	if len(t.texts) > 0 {
@@ -434,6 +455,8 @@ func (s *session) finish() {
 			s.interrupt()
 		}
 		s.stream.Cancel()
+		s.closeRecognizer()
+		s.publishFallbacks()
 		s.recordAgent()
 		s.closeRecording()
 		close(s.events)

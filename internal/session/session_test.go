@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +27,8 @@ type testLeg struct {
 	heard []string
 
 	script         []string
+	cues           []string // when set, script[i] waits until a line heard since the last one said ends with cues[i]
+	heardMark      int      // len(heard) when the last script line was said
 	interruptAfter int
 	quietFrames    int
 	agentSound     int // frames of agent sound in the current stretch
@@ -77,10 +81,14 @@ func (l *testLeg) Send(f *dialtone.AudioFrame) bool {
 		l.quiet++
 	}
 	speaking := len(l.said) > 0
-	if !speaking && len(l.script) > 0 && l.agentSound > 0 &&
+	cued := len(l.cues) == 0 || slices.ContainsFunc(l.heard[l.heardMark:], func(h string) bool { return strings.HasSuffix(h, l.cues[0]) })
+	if !speaking && len(l.script) > 0 && l.agentSound > 0 && cued &&
 		(l.quiet >= l.quietFrames || (l.interruptAfter > 0 && l.agentSound >= l.interruptAfter)) {
 		l.say(l.script[0])
-		l.script = l.script[1:]
+		l.script, l.heardMark = l.script[1:], len(l.heard)
+		if len(l.cues) > 0 {
+			l.cues = l.cues[1:]
+		}
 		l.agentSound, l.interruptAfter = 0, 0
 	}
 	out := dialtone.AudioFrame{}
@@ -124,22 +132,29 @@ func (c *testControl) Transfer(context.Context, string, string) error { return n
 
 func startTest(t *testing.T, agent dialtone.Agent, leg *testLeg) (*session, *testControl) {
 	t.Helper()
+	if agent.Voice == "" {
+		agent.Voice = "sandbox-en-us-low"
+	}
+	return runTest(t, Config{RecordingsDir: t.TempDir()}, dialtone.ConversationStart{Agent: agent, Leg: leg})
+}
+
+// runTest runs the conversation st (its call, greeting and control filled in here) on an
+// engine of cfg with a fast send clock, to its end.
+func runTest(t *testing.T, cfg Config, st dialtone.ConversationStart) (*session, *testControl) {
+	t.Helper()
 	p, err := pacer.New(pacer.Config{Interval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Stop(context.Background()) })
-	e, err := New(Config{Pacer: p, RecordingsDir: t.TempDir()})
+	cfg.Pacer = p
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctl := &testControl{}
-	if agent.Voice == "" {
-		agent.Voice = "sandbox-en-us-low"
-	}
-	conv, err := e.Start(context.Background(), dialtone.ConversationStart{
-		Call: dialtone.Call{ID: "call_test"}, Agent: agent, Greeting: agent.Greeting, Leg: leg, Control: ctl,
-	})
+	st.Call, st.Greeting, st.Control = dialtone.Call{ID: "call_test"}, st.Agent.Greeting, ctl
+	conv, err := e.Start(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}

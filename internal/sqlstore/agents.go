@@ -14,7 +14,7 @@ import (
 // agentColumns is the select list scanAgent reads.
 const agentColumns = `id, name, system_prompt, greeting, voice, language, brain, voicemail,
 	max_call_duration_seconds, ring_timeout_seconds, transfer_numbers, metadata, created_at, updated_at,
-	brain_secret, timezone, turn_taking, sms_prompt`
+	brain_secret, timezone, turn_taking, sms_prompt, speech, speech_secrets`
 
 // agentGet selects a live agent by id ($1) and organization ($2): the query of GetAgent, run
 // through Store.getAgent, and of UpdateAgent with a row lock.
@@ -22,11 +22,11 @@ const agentGet = `SELECT ` + agentColumns + ` FROM agents WHERE id = $1 AND orga
 
 func scanAgent(r rowScanner) (dialtone.Agent, error) {
 	a := dialtone.Agent{Object: "agent"}
-	var brain, voicemail, transfer, metadata, turns string
+	var brain, voicemail, transfer, metadata, turns, speech string
 	var created, updated timestamp
 	if err := r.Scan(&a.ID, &a.Name, &a.SystemPrompt, &a.Greeting, &a.Voice, &a.Language,
 		&brain, &voicemail, &a.MaxCallDurationSeconds, &a.RingTimeoutSeconds, &transfer, &metadata,
-		&created, &updated, &a.BrainSecret, &a.Timezone, &turns, &a.SMSPrompt); err != nil {
+		&created, &updated, &a.BrainSecret, &a.Timezone, &turns, &a.SMSPrompt, &speech, &a.SpeechSecrets); err != nil {
 		return dialtone.Agent{}, err
 	}
 	a.CreatedAt, a.UpdatedAt = created.Time, updated.Time
@@ -36,6 +36,7 @@ func scanAgent(r rowScanner) (dialtone.Agent, error) {
 		fromJSONText(transfer, "transfer_numbers", &a.TransferNumbers),
 		fromJSONText(metadata, "metadata", &a.Metadata),
 		fromJSONText(turns, "turn_taking", &a.TurnTaking),
+		speechFromText(speech, &a.Speech),
 	); err != nil {
 		return dialtone.Agent{}, fmt.Errorf("agent %s: %w", a.ID, err)
 	}
@@ -51,7 +52,7 @@ func scanAgent(r rowScanner) (dialtone.Agent, error) {
 
 // agentValues returns the values of the columns an update may change, in the order of
 // agentInsert's $4… and agentUpdate's $1…: name … metadata, updated_at, brain_secret, timezone,
-// turn_taking, sms_prompt.
+// turn_taking, sms_prompt, speech, speech_secrets.
 func agentValues(a dialtone.Agent) ([]any, error) {
 	transfer := a.TransferNumbers
 	if transfer == nil {
@@ -69,22 +70,40 @@ func agentValues(a dialtone.Agent) ([]any, error) {
 		}
 		texts[i] = t
 	}
+	speech := ""
+	if a.Speech != nil {
+		t, err := jsonText(a.Speech)
+		if err != nil {
+			return nil, err
+		}
+		speech = t
+	}
 	return []any{a.Name, a.SystemPrompt, a.Greeting, a.Voice, a.Language, texts[0], texts[1],
 		a.MaxCallDurationSeconds, a.RingTimeoutSeconds, texts[2], texts[3], dbTime(a.UpdatedAt), a.BrainSecret, a.Timezone, texts[4],
-		a.SMSPrompt}, nil
+		a.SMSPrompt, speech, a.SpeechSecrets}, nil
+}
+
+// speechFromText reads the speech column: ” is no speech settings (nil).
+func speechFromText(text string, dst **dialtone.Speech) error {
+	if text == "" {
+		*dst = nil
+		return nil
+	}
+	*dst = new(dialtone.Speech)
+	return fromJSONText(text, "speech", *dst)
 }
 
 const agentInsert = `INSERT INTO agents (id, organization_id, created_at,
 	name, system_prompt, greeting, voice, language, brain, voicemail,
 	max_call_duration_seconds, ring_timeout_seconds, transfer_numbers, metadata, updated_at,
-	brain_secret, timezone, turn_taking, sms_prompt)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+	brain_secret, timezone, turn_taking, sms_prompt, speech, speech_secrets)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 
 const agentUpdate = `UPDATE agents SET name = $1, system_prompt = $2, greeting = $3, voice = $4,
 	language = $5, brain = $6, voicemail = $7, max_call_duration_seconds = $8,
 	ring_timeout_seconds = $9, transfer_numbers = $10, metadata = $11, updated_at = $12,
-	brain_secret = $13, timezone = $14, turn_taking = $15, sms_prompt = $16
-	WHERE id = $17 AND organization_id = $18 AND deleted_at IS NULL
+	brain_secret = $13, timezone = $14, turn_taking = $15, sms_prompt = $16, speech = $17, speech_secrets = $18
+	WHERE id = $19 AND organization_id = $20 AND deleted_at IS NULL
 	RETURNING ` + agentColumns
 
 // InsertAgent stores a as a new live agent of orgID. Nil TransferNumbers and Metadata are
