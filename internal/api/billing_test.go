@@ -17,6 +17,7 @@ func micros(t *testing.T, m any) int64 {
 }
 
 func TestBillingCreditBalanceLedger(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 		created := call(t, env, "POST", "/v1/organizations", operator, `{"name":"Tenant"}`)
@@ -81,6 +82,7 @@ func TestBillingCreditBalanceLedger(t *testing.T) {
 }
 
 func TestBillingPrepaidInsufficientBalance(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 		orgID, admin := env.OrgMode(t, "Prepaid", dialtone.BillingPrepaid)
@@ -103,6 +105,7 @@ func TestBillingPrepaidInsufficientBalance(t *testing.T) {
 }
 
 func TestBillingPostpaidGoesNegative(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		// The bootstrap organization is postpaid and starts at zero.
 		if b := call(t, env, "GET", "/v1/balance", env.Admin, ""); b.JSON["mode"] != "postpaid" || micros(t, b.JSON["available"]) != 0 {
@@ -119,6 +122,7 @@ func TestBillingPostpaidGoesNegative(t *testing.T) {
 }
 
 func TestBillingPrices(t *testing.T) {
+	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{Prices: dialtone.Prices{NumberMonthlyMicros: 2_000_000}})
 	mustStatus(t, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), 201)
 	if b := call(t, env, "GET", "/v1/balance", env.Admin, ""); micros(t, b.JSON["available"]) != -2_000_000 {
@@ -127,6 +131,7 @@ func TestBillingPrices(t *testing.T) {
 }
 
 func TestCreditValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{})
 	operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 	path := "/v1/organizations/" + env.OrgID + "/credits"
