@@ -9,7 +9,6 @@ import (
 )
 
 func TestAgentLifecycle(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"Front desk","language":"fr-FR","metadata":{"team":"a"}}`)
 		mustStatus(t, r, 201)
@@ -58,7 +57,6 @@ func TestAgentLifecycle(t *testing.T) {
 }
 
 func TestValidationListsEveryField(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{})
 	r := call(t, env, "POST", "/v1/agents", env.Admin,
 		`{"ring_timeout_seconds":"30","language":"klingon","to":"+14155550123","voicemail":{"action":"leave_message"}}`)
@@ -71,7 +69,6 @@ func TestValidationListsEveryField(t *testing.T) {
 }
 
 func TestAgentListPaginationAndFilter(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		var ids []string
 		for i := range 5 {
@@ -112,7 +109,6 @@ func TestAgentListPaginationAndFilter(t *testing.T) {
 }
 
 func TestOrganizationsAreIsolated(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		_, b := env.Org(t, "B")
 		r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"A's agent"}`)
@@ -140,7 +136,6 @@ func TestOrganizationsAreIsolated(t *testing.T) {
 }
 
 func TestConcurrentIdempotentCreates(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		const n = 20
 		results := make([]resp, n)
@@ -170,7 +165,6 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 }
 
 func TestETag(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{})
 	r := call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"e"}`)
 	id := r.JSON["id"].(string)

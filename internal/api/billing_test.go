@@ -17,7 +17,6 @@ func micros(t *testing.T, m any) int64 {
 }
 
 func TestBillingCreditBalanceLedger(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 		created := call(t, env, "POST", "/v1/organizations", operator, `{"name":"Tenant"}`)
@@ -82,7 +81,6 @@ func TestBillingCreditBalanceLedger(t *testing.T) {
 }
 
 func TestBillingPrepaidInsufficientBalance(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 		orgID, admin := env.OrgMode(t, "Prepaid", dialtone.BillingPrepaid)
@@ -105,7 +103,6 @@ func TestBillingPrepaidInsufficientBalance(t *testing.T) {
 }
 
 func TestBillingPostpaidGoesNegative(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		// The bootstrap organization is postpaid and starts at zero.
 		if b := call(t, env, "GET", "/v1/balance", env.Admin, ""); b.JSON["mode"] != "postpaid" || micros(t, b.JSON["available"]) != 0 {
@@ -122,7 +119,6 @@ func TestBillingPostpaidGoesNegative(t *testing.T) {
 }
 
 func TestBillingPrices(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{Prices: dialtone.Prices{NumberMonthlyMicros: 2_000_000}})
 	mustStatus(t, call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{}`), 201)
 	if b := call(t, env, "GET", "/v1/balance", env.Admin, ""); micros(t, b.JSON["available"]) != -2_000_000 {
@@ -131,7 +127,6 @@ func TestBillingPrices(t *testing.T) {
 }
 
 func TestCreditValidation(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{})
 	operator := env.Key(t, env.OrgID, dialtone.RoleAdmin, true)
 	path := "/v1/organizations/" + env.OrgID + "/credits"

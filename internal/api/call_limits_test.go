@@ -35,7 +35,6 @@ func allCalls(t testing.TB, env *apitest.Env, cred string) []dialtone.Call {
 // TestConcurrencyCap: with a cap of 10, 25 calls created at once never have more than 10 live
 // (from their recorded timestamps), are dialled in the order they were queued, and all end.
 func TestConcurrencyCap(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, apitest.Options{TimeScale: 0.02, MaxConcurrentCalls: 10, WritesPerMinute: 1000}, func(t *testing.T, env *apitest.Env) {
 		agent, _, _ := callSetup(t, env, env.Admin, "")
 		ids := make([]string, 25)
@@ -76,7 +75,6 @@ func credit(t testing.TB, env *apitest.Env, orgID string, micros int64) {
 // TestPrepaidCalls: a prepaid organization needs a balance to call, a live call ends when the
 // balance runs out, and the ledger holds exactly the calls' charges.
 func TestPrepaidCalls(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, apitest.Options{TimeScale: 0.01, WritesPerMinute: 1000, MaxConcurrentCalls: 1,
 		// A number costs $2.90, so a $3.00 credit leaves $0.10: 0.1 s of a $60/minute call.
 		Prices: dialtone.Prices{NumberMonthlyMicros: 2_900_000, OutboundMinuteMicros: 60_000_000}},
@@ -138,7 +136,6 @@ func TestPrepaidCalls(t *testing.T) {
 // TestLedgerMatchesCalls: every billable call has exactly one charge, equal to its cost, and
 // usage reports the same totals.
 func TestLedgerMatchesCalls(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, apitest.Options{TimeScale: 0.01, WritesPerMinute: 1000}, func(t *testing.T, env *apitest.Env) {
 		agent, _, number := callSetup(t, env, env.Admin, "")
 		other, _, _ := callSetup(t, env, env.Admin, "")
@@ -211,7 +208,6 @@ func TestLedgerMatchesCalls(t *testing.T) {
 // TestInboundRouting: a simulated caller reaches the number's agent, or is refused and
 // recorded with the reason.
 func TestInboundRouting(t *testing.T) {
-	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			env := apitest.Start(t, d, apitest.Options{TimeScale: 0.01, MaxConcurrentCalls: 1, WritesPerMinute: 1000})
@@ -277,7 +273,6 @@ func TestInboundRouting(t *testing.T) {
 // fails with number_unavailable instead of being dialled from a number the organization no
 // longer holds.
 func TestQueuedCallOfAReleasedNumber(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{NoDispatch: true, TimeScale: 0.01})
 	agent, numID, _ := callSetup(t, env, env.Admin, "")
 	id := placeCall(t, env, env.Admin, agent, sandboxTo("00"), "")

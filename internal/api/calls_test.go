@@ -80,7 +80,6 @@ func sandboxTo(last2 string) string { return "+1212555" + "01" + last2 }
 // TestSandboxOutcomes places a call to each row of the sandbox outcome table (docs/sandbox.md)
 // through the API and checks how it ends, its timestamps and its event rows.
 func TestSandboxOutcomes(t *testing.T) {
-	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			env := apitest.Start(t, d, apitest.Options{TimeScale: callScale, WritesPerMinute: 1000})
@@ -180,7 +179,6 @@ func decode[T any](t testing.TB, raw []byte) T {
 
 // TestCallLifecycle covers hanging up, listing with filters and deleting.
 func TestCallLifecycle(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, apitest.Options{TimeScale: callScale, WritesPerMinute: 1000}, func(t *testing.T, env *apitest.Env) {
 		agent, numID, _ := callSetup(t, env, env.Admin, "")
 		other, _, _ := callSetup(t, env, env.Admin, "")
@@ -280,7 +278,6 @@ func eachDialectWith(t *testing.T, opts apitest.Options, fn func(t *testing.T, e
 // TestCallerIDAndDestinations covers how the number a call comes from is chosen and which
 // numbers may be called.
 func TestCallerIDAndDestinations(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{NoDispatch: true, WritesPerMinute: 1000})
 	agent, _, first := callSetup(t, env, env.Admin, "")
 	second := call(t, env, "POST", "/v1/phone-numbers", env.Admin, `{"agent_id":"`+agent+`"}`).JSON["number"].(string)
@@ -341,7 +338,6 @@ func TestCallerIDAndDestinations(t *testing.T) {
 
 // TestQueueLimit: calls over the concurrency cap wait; a full queue refuses more.
 func TestQueueLimit(t *testing.T) {
-	t.Parallel()
 	env := apitest.Start(t, "sqlite", apitest.Options{NoDispatch: true, MaxQueuedCalls: 2, WritesPerMinute: 1000})
 	agent, _, _ := callSetup(t, env, env.Admin, "")
 	for range 2 {

@@ -66,7 +66,6 @@ const receptionist = `,"greeting":"Hello, this is Ada.","brain":{"type":"scripte
 	`{"match":"bye","say":"Goodbye.","action":"end_call"}],"fallback":"Sorry?"}`
 
 func TestConversationGreetingAndTurns(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
 		c := converse(t, env, receptionist, `{"steps":[{"say":"What time do you open?"},{"say":"Thanks, bye"}]}`)
 		wantEnded(t, c, dialtone.EndedAgentHangup)
@@ -190,7 +189,6 @@ func energy(s []int16, fromMS, toMS int64) float64 {
 }
 
 func TestConversationBargeIn(t *testing.T) {
-	t.Parallel()
 	const greeting = "Hello and welcome to the Dialtone test line where we answer every question you have."
 	agent := `,"greeting":"` + greeting + `","brain":{"type":"scripted","rules":[{"match":"stop","say":"Okay.","action":"end_call"}]}`
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
@@ -222,7 +220,6 @@ func TestConversationBargeIn(t *testing.T) {
 }
 
 func TestConversationDTMFReachesTheBrain(t *testing.T) {
-	t.Parallel()
 	agent := `,"greeting":"Press your code.","brain":{"type":"scripted","rules":[` +
 		`{"match":"pressed 1 2 3 4","say":"Code accepted."},{"match":"goodbye","say":"Bye.","action":"end_call"}]}`
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
@@ -244,7 +241,6 @@ func TestConversationDTMFReachesTheBrain(t *testing.T) {
 }
 
 func TestConversationVoicemail(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
 		hangUp, _, _ := callSetup(t, env, env.Admin, `,"greeting":"Hi!","voicemail":{"action":"hang_up"}`)
 		leave, _, _ := callSetup(t, env, env.Admin, `,"greeting":"Hi!","voicemail":{"action":"leave_message","message":"This is Ada from Dialtone, please call us back."}`)
@@ -268,7 +264,6 @@ func TestConversationVoicemail(t *testing.T) {
 }
 
 func TestConversationSilenceAndMaxDuration(t *testing.T) {
-	t.Parallel()
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
 		c := converse(t, env, `,"greeting":"Hello?"`, `"silent"`)
 		wantEnded(t, c, dialtone.EndedSilence)
@@ -316,7 +311,6 @@ func webhookBrain(t *testing.T, answer func(text string) (contentType, body stri
 }
 
 func TestConversationWebhookBrain(t *testing.T) {
-	t.Parallel()
 	url := webhookBrain(t, func(text string) (string, string) {
 		if strings.Contains(text, "bye") {
 			return "application/json", `{"text":"Goodbye.","hangup":true}`
@@ -333,7 +327,6 @@ func TestConversationWebhookBrain(t *testing.T) {
 }
 
 func TestConversationOpenAIToolCallEndsTheCall(t *testing.T) {
-	t.Parallel()
 	fake := openaitest.Start(t)
 	agent := fmt.Sprintf(`,"greeting":"Hello.","brain":{"type":"openai","base_url":%q,"model":"gpt-test","api_key":"sk-test-0123456789"}`, fake.URL+"/v1")
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
@@ -358,7 +351,6 @@ func TestConversationOpenAIToolCallEndsTheCall(t *testing.T) {
 }
 
 func TestConversationCoughIsNotATurn(t *testing.T) {
-	t.Parallel()
 	const greeting = "Hello and welcome, this greeting goes on for a while so that the caller can cough over it."
 	agent := `,"greeting":"` + greeting + `","brain":{"type":"scripted","fallback":"Yes, I am here."}`
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
@@ -385,7 +377,6 @@ func TestConversationCoughIsNotATurn(t *testing.T) {
 }
 
 func TestConversationEndOfTurnSilenceIsTheAgents(t *testing.T) {
-	t.Parallel()
 	agent := receptionist + `,"turn_taking":{"end_of_turn_silence_ms":1500}`
 	eachDialectWith(t, convScale, func(t *testing.T, env *apitest.Env) {
 		c := converse(t, env, agent, `{"steps":[{"say":"When do you open?"},{"say":"Thanks, bye"}]}`)
@@ -411,7 +402,6 @@ func TestConversationEndOfTurnSilenceIsTheAgents(t *testing.T) {
 }
 
 func TestConversationTransferAndKeys(t *testing.T) {
-	t.Parallel()
 	agent := `,"greeting":"Hello.","transfer_numbers":["+12125550177"],"brain":{"type":"scripted","rules":[` +
 		`{"match":"menu","say":"Choosing the menu.","action":"press_digits","digits":"1w2"},` +
 		`{"match":"human","say":"Putting you through.","action":"transfer","transfer_to":"+12125550177"}]}`

@@ -19,7 +19,6 @@ import (
 // providers' fakes, which accept only those keys: the keys reach the providers, the refused
 // primary hands over to the fallback, and with both failing the call ends with provider_error.
 func TestCallSpeechProvidersFallBack(t *testing.T) {
-	t.Parallel()
 	eleven := elevenlabstest.NewServer(testElevenLabsKey, map[string]sandbox.ToneRegister{"el-voice": sandbox.RegisterLow})
 	defer eleven.Close()
 	openai := openaitest.NewServer(testAgentTTSKey)

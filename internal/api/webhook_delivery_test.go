@@ -123,7 +123,6 @@ func provision(t *testing.T, env *apitest.Env, agentID string) string {
 // scheduled (the documented delays: 5 s, then 5 min, ±20%); a 400 gets one attempt; a 410
 // gets one and disables its endpoint.
 func TestWebhookRetriesOnTheSchedule(t *testing.T) {
-	t.Parallel()
 	rc := apitest.NewReceiver(t, func(path string, n int) int {
 		switch path {
 		case "/flaky":
@@ -213,7 +212,6 @@ func TestWebhookRetriesOnTheSchedule(t *testing.T) {
 // TestWebhookAgentEndpoints: an endpoint of an agent receives that agent's events instead of
 // the organization-wide endpoints; the organization's endpoint receives the rest.
 func TestWebhookAgentEndpoints(t *testing.T) {
-	t.Parallel()
 	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusNoContent })
 	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, TimeScale: 0.01, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
 		agentID, _, _ := callSetup(t, env, env.Admin, "")
@@ -295,7 +293,6 @@ func (r *rebinding) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr
 // the endpoint was created but resolves to loopback when an event is sent (DNS rebinding) is
 // refused at delivery; nothing reaches the receiver on loopback.
 func TestWebhookDeliveryRefusesPrivateAddresses(t *testing.T) {
-	t.Parallel()
 	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusOK })
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rc.URL, "http://"))
 	dns := &rebinding{}
@@ -324,7 +321,6 @@ func TestWebhookDeliveryRefusesPrivateAddresses(t *testing.T) {
 // TestWebhookTestAndRedeliver covers POST /v1/webhook-endpoints/{id}/test and
 // POST /v1/events/{id}/redeliver.
 func TestWebhookTestAndRedeliver(t *testing.T) {
-	t.Parallel()
 	rc := apitest.NewReceiver(t, func(string, int) int { return http.StatusOK })
 	eachDialectWith(t, apitest.Options{Webhooks: loopbackWebhooks, ReadsPerMinute: pollReads}, func(t *testing.T, env *apitest.Env) {
 		path := "/redeliver-" + env.OrgID
@@ -391,7 +387,6 @@ func str(p *string) string {
 // dialtone.WebhookFailingDisableAfter is disabled, with a disabled_reason that says so; a
 // delivered attempt before that ends the run of failures.
 func TestWebhookEndpointFailingForDaysIsDisabled(t *testing.T) {
-	t.Parallel()
 	var failing sync.Map // path → bool
 	rc := apitest.NewReceiver(t, func(path string, _ int) int {
 		if v, _ := failing.Load(path); v == true {

@@ -26,7 +26,6 @@ func createEndpoint(t *testing.T, env *apitest.Env, cred, body string) dialtone.
 }
 
 func TestWebhookEndpointsCRUD(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		r := call(t, env, "POST", "/v1/webhook-endpoints", env.Admin, webhookBody)
 		mustStatus(t, r, http.StatusCreated)
@@ -117,7 +116,6 @@ func TestWebhookEndpointsCRUD(t *testing.T) {
 }
 
 func TestWebhookEndpointRotateSecret(t *testing.T) {
-	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			env := apitest.Start(t, d, apitest.Options{})
@@ -160,7 +158,6 @@ func TestWebhookEndpointRotateSecret(t *testing.T) {
 }
 
 func TestWebhookEndpointValidation(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		e := wantError(t, env, call(t, env, "POST", "/v1/webhook-endpoints", env.Admin, `{}`), dialtone.CodeFieldRequired, "url")
 		if got := fields(e); !slices.Equal(got, []string{"url:field_required", "events:field_required"}) {
@@ -204,7 +201,6 @@ func TestWebhookEndpointValidation(t *testing.T) {
 }
 
 func TestWebhookEndpointURLSafety(t *testing.T) {
-	t.Parallel()
 	resolver := apitest.Resolver{"rebind.example.com": {netip.MustParseAddr("127.0.0.1")},
 		"mixed.example.com": {netip.MustParseAddr("93.184.216.34"), netip.MustParseAddr("10.9.8.7")}}
 	for _, d := range sqltest.Dialects() {
@@ -246,7 +242,6 @@ func TestWebhookEndpointURLSafety(t *testing.T) {
 }
 
 func TestWebhookEndpointOperatorFlags(t *testing.T) {
-	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			httpOnly := apitest.Start(t, d, apitest.Options{Webhooks: core.WebhookOptions{AllowHTTP: true}})
@@ -266,7 +261,6 @@ func TestWebhookEndpointOperatorFlags(t *testing.T) {
 }
 
 func TestWebhookEndpointScoping(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, env *apitest.Env) {
 		agent := decode[dialtone.Agent](t, call(t, env, "POST", "/v1/agents", env.Admin, `{"name":"Desk"}`).Raw)
 		scoped := createEndpoint(t, env, env.Admin, fmt.Sprintf(`{"url":"https://hooks.example.com/a","events":["call.ended"],"agent_id":%q}`, agent.ID))
