@@ -119,21 +119,30 @@ func ParseMessage(data []byte) (Message, error) {
 		d decoder
 	)
 	err := d.parse(data, &m)
+	if m.Media == &d.media {
+		media := d.media // the caller's own copy, not the decoder's
+		m.Media = &media
+	}
 	return m, err
 }
 
 // decoder parses messages reusing its buffers: after a successful parse of a media message,
-// audio holds the decoded payload until the next parse.
+// audio holds the decoded payload (and the message's Media may point at media) until the next
+// parse.
 type decoder struct {
 	scratch []byte // the payload's base64 text
 	audio   []byte // the decoded payload
+	media   MediaPayload
 }
 
 func (d *decoder) parse(data []byte, m *Message) error {
 	*m = Message{}
 	d.audio = d.audio[:0]
-	if err := json.Unmarshal(data, m); err != nil {
-		return malformed("%v", err)
+	if !fastMedia(data, m, &d.media) {
+		*m = Message{}
+		if err := json.Unmarshal(data, m); err != nil {
+			return malformed("%v", err)
+		}
 	}
 	if m.SequenceNumber != "" && !isDecimal(m.SequenceNumber) {
 		return malformed("sequenceNumber %q is not a decimal number", m.SequenceNumber)

@@ -3,6 +3,7 @@ package twilio
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/dialtonehq/dialtone"
@@ -63,5 +64,53 @@ func TestEncodeMediaDoesNotAllocate(t *testing.T) {
 	buf := e.media(nil, f[:])
 	if n := testing.AllocsPerRun(100, func() { buf = e.media(buf, f[:]) }); n != 0 {
 		t.Errorf("allocations per media message = %v, want 0", n)
+	}
+}
+
+// FuzzFastMediaMatchesJSON: whenever the fast reader of media messages accepts a message,
+// encoding/json reads exactly the same message from it.
+func FuzzFastMediaMatchesJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"/////w=="},"streamSid":"MZ1"}`,
+		` { "event" : "media" , "media" : { "payload" : "AA==" } , "streamSid" : "MZ1" } `,
+		`{"event":"media","media":{"payload":"AA=="},"media":{"track":"x"},"streamSid":"MZ1"}`,
+		`{"event":"media","media":null,"streamSid":"MZ1"}`,
+		`{"event":"media","media":{"payload":"A\u0041=="},"streamSid":"MZ1"}`,
+		`{"event":"mark","mark":{"name":"a"},"streamSid":"MZ1"}`,
+		`{"event":"media","media":{"payload":"AA==","extra":"1"},"streamSid":"MZ1"}`,
+		"{\"event\":\"media\",\"media\":{\"payload\":\"\xff\"},\"streamSid\":\"MZ1\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast Message
+		var media MediaPayload
+		if !fastMedia(data, &fast, &media) {
+			return
+		}
+		var slow Message
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast reader accepted %q, encoding/json refused it: %v", data, err)
+		}
+		if fast.Event != slow.Event || fast.SequenceNumber != slow.SequenceNumber || fast.StreamSID != slow.StreamSID ||
+			slow.Media == nil || *fast.Media != *slow.Media || slow.Start != nil || slow.DTMF != nil || slow.Mark != nil || slow.Stop != nil ||
+			slow.Protocol != "" || slow.Version != "" {
+			t.Fatalf("%q: fast %+v (media %+v), encoding/json %+v (media %+v)", data, fast, fast.Media, slow, slow.Media)
+		}
+	})
+}
+
+// TestParseMediaDoesNotAllocateMuch: reading a media message in Twilio's shape costs a few
+// small strings, not encoding/json's reflection.
+func TestParseMediaDoesNotAllocateMuch(t *testing.T) {
+	msg := []byte(`{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"` +
+		strings.Repeat("////", 40) + `"},"streamSid":"MZ0123456789abcdef0123456789abcdef"}`)
+	var d decoder
+	var m Message
+	if err := d.parse(msg, &m); err != nil || len(d.audio) != 120 {
+		t.Fatalf("parse: %v, %d bytes of audio", err, len(d.audio))
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = d.parse(msg, &m) }); n > 6 {
+		t.Errorf("allocations per media message = %v, want at most 6 (one per string)", n)
 	}
 }
