@@ -25,54 +25,51 @@ const (
 // else. It does not validate the values (parse does, whichever reader read them).
 func fastMedia(data []byte, m *Message, media *MediaPayload) bool {
 	s := scanner{data: data}
-	if !s.byte('{') {
-		return false
-	}
 	seen := 0
-	for first := true; ; first = false {
-		if s.byte('}') {
-			break
-		}
-		if !first && !s.byte(',') {
-			return false
-		}
-		key, ok := s.raw()
-		if !ok || !s.byte(':') {
-			return false
-		}
-		bit, dst := 0, (*string)(nil)
-		switch string(key) { // compared without a copy
-		case "event":
-			bit, dst = keyEvent, &m.Event
-		case "sequenceNumber":
-			bit, dst = keySequenceNumber, &m.SequenceNumber
-		case "streamSid":
-			bit, dst = keyStreamSID, &m.StreamSID
-		case "media":
-			bit = keyMedia
-		default:
-			return false
-		}
+	// take reads the string value of a key not seen before into dst.
+	take := func(bit int, dst *string) bool {
 		if seen&bit != 0 {
 			return false
 		}
 		seen |= bit
-		if dst == nil {
-			*media = MediaPayload{}
-			if !s.mediaObject(media, &seen) {
+		v, ok := s.str()
+		*dst = v
+		return ok
+	}
+	*media = MediaPayload{}
+	mediaField := func(key []byte) bool {
+		switch string(key) { // compared without a copy
+		case "track":
+			return take(keyTrack, &media.Track)
+		case "chunk":
+			return take(keyChunk, &media.Chunk)
+		case "timestamp":
+			return take(keyTimestamp, &media.Timestamp)
+		case "payload":
+			return take(keyPayload, &media.Payload)
+		}
+		return false
+	}
+	ok := s.object(func(key []byte) bool {
+		switch string(key) {
+		case "event":
+			return take(keyEvent, &m.Event)
+		case "sequenceNumber":
+			return take(keySequenceNumber, &m.SequenceNumber)
+		case "streamSid":
+			return take(keyStreamSID, &m.StreamSID)
+		case "media":
+			if seen&keyMedia != 0 {
 				return false
 			}
+			seen |= keyMedia
 			m.Media = media
-			continue
+			return s.object(mediaField)
 		}
-		v, ok := s.str()
-		if !ok {
-			return false
-		}
-		*dst = v
-	}
+		return false
+	})
 	s.space()
-	return s.i == len(s.data) && m.Event == EventMedia && m.Media != nil
+	return ok && s.i == len(s.data) && m.Event == EventMedia && m.Media != nil
 }
 
 // scanner reads the plain JSON fastMedia accepts.
@@ -126,8 +123,9 @@ func (s *scanner) str() (string, bool) {
 	return string(b), ok
 }
 
-// mediaObject reads the "media" object's strings into p.
-func (s *scanner) mediaObject(p *MediaPayload, seen *int) bool {
+// object reads an object, calling field with each key once the scanner stands at its value;
+// field reads the value and reports whether it could.
+func (s *scanner) object(field func(key []byte) bool) bool {
 	if !s.byte('{') {
 		return false
 	}
@@ -139,30 +137,8 @@ func (s *scanner) mediaObject(p *MediaPayload, seen *int) bool {
 			return false
 		}
 		key, ok := s.raw()
-		if !ok || !s.byte(':') {
+		if !ok || !s.byte(':') || !field(key) {
 			return false
 		}
-		bit, dst := 0, (*string)(nil)
-		switch string(key) {
-		case "track":
-			bit, dst = keyTrack, &p.Track
-		case "chunk":
-			bit, dst = keyChunk, &p.Chunk
-		case "timestamp":
-			bit, dst = keyTimestamp, &p.Timestamp
-		case "payload":
-			bit, dst = keyPayload, &p.Payload
-		default:
-			return false
-		}
-		if *seen&bit != 0 {
-			return false
-		}
-		*seen |= bit
-		v, ok := s.str()
-		if !ok {
-			return false
-		}
-		*dst = v
 	}
 }
