@@ -243,22 +243,12 @@ func runConversations(b *testing.B, r convRun) {
 		<-c.Done()
 	}
 
-	late := diffHist(st1.Lateness, st0.Lateness)
-	wake := diffHist(st1.Wake, st0.Wake)
 	ctl.mu.Lock()
 	fa := slices.Clone(ctl.firstAudio)
 	ctl.mu.Unlock()
 	slices.Sort(fa)
 
-	msOf := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(msOf(late.Quantile(0.50)), "p50-lateness-ms")
-	b.ReportMetric(msOf(late.Quantile(0.99)), "p99-lateness-ms")
-	b.ReportMetric(msOf(late.Quantile(0.999)), "p999-lateness-ms")
-	b.ReportMetric(msOf(late.Quantile(1)), "max-lateness-ms")
-	b.ReportMetric(msOf(wake.Quantile(0.99)), "p99-wake-ms")
-	b.ReportMetric(float64(st1.Skipped-st0.Skipped), "skipped-ticks")
-	b.ReportMetric(float64(st1.MissedDeliveries-st0.MissedDeliveries), "missed-deliveries")
-	b.ReportMetric(float64(late.Count), "deliveries")
+	reportPacing(b, st0, st1)
 	b.ReportMetric(100*float64(cpu1-cpu0)/float64(wall)/float64(runtime.GOMAXPROCS(0)), "cpu-%")
 	b.ReportMetric(float64(turns1-turns0), "agent-turns")
 	b.ReportMetric(float64(len(fa)), "first-audio-n")
@@ -291,6 +281,24 @@ func cpuTime() time.Duration {
 
 // diffHist returns the observations of a that are not in b (b taken earlier). Max stays a's:
 // Quantile(1) of the difference is the upper edge of the highest bucket it holds, capped there.
+// reportPacing reports the send clock's work between two snapshots: send lateness
+// p50/p99/p99.9/max and wake-up p99 in ms, skipped ticks, missed and made deliveries. It
+// returns the send lateness between them.
+func reportPacing(b *testing.B, st0, st1 pacer.Stats) pacer.HistogramSnapshot {
+	late := diffHist(st1.Lateness, st0.Lateness)
+	wake := diffHist(st1.Wake, st0.Wake)
+	msOf := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(msOf(late.Quantile(0.50)), "p50-lateness-ms")
+	b.ReportMetric(msOf(late.Quantile(0.99)), "p99-lateness-ms")
+	b.ReportMetric(msOf(late.Quantile(0.999)), "p999-lateness-ms")
+	b.ReportMetric(msOf(late.Quantile(1)), "max-lateness-ms")
+	b.ReportMetric(msOf(wake.Quantile(0.99)), "p99-wake-ms")
+	b.ReportMetric(float64(st1.Skipped-st0.Skipped), "skipped-ticks")
+	b.ReportMetric(float64(st1.MissedDeliveries-st0.MissedDeliveries), "missed-deliveries")
+	b.ReportMetric(float64(late.Count), "deliveries")
+	return late
+}
+
 func diffHist(a, b pacer.HistogramSnapshot) pacer.HistogramSnapshot {
 	d := a
 	for i := range d.Counts {
