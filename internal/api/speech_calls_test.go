@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dialtonehq/dialtone"
@@ -23,8 +25,11 @@ func TestCallSpeechProvidersFallBack(t *testing.T) {
 	defer eleven.Close()
 	openai := openaitest.NewServer(testAgentTTSKey)
 	defer openai.Close()
+	logs := &apitest.LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts := convScale
-	opts.Engine = session.Config{SpeechURLs: session.SpeechURLs{ElevenLabs: eleven.URL, OpenAI: openai.URL}}
+	opts.Logger = log
+	opts.Engine = session.Config{SpeechURLs: session.SpeechURLs{ElevenLabs: eleven.URL, OpenAI: openai.URL}, Logger: log}
 	env := apitest.Start(t, "sqlite", opts)
 	mustStatus(t, call(t, env, "PUT", "/v1/speech-providers", env.Admin, fmt.Sprintf(`{"elevenlabs":{"api_key":%q}}`, testElevenLabsKey)), 200)
 	speech := fmt.Sprintf(`,"speech":{"tts":[{"provider":"elevenlabs","voice":"el-voice"},{"provider":"openai","api_key":%q}]}`, testAgentTTSKey)
@@ -45,4 +50,20 @@ func TestCallSpeechProvidersFallBack(t *testing.T) {
 	c = converse(t, env, receptionist+speech, `{"steps":[{"say":"What time do you open?"}]}`)
 	wantEnded(t, c, dialtone.EndedProviderError)
 	wantLines(t, c, "agent: "+dialtone.SpeechApology)
+
+	// The failures were logged, and neither key is in the log or in any answer.
+	out := logs.String()
+	if !strings.Contains(out, "switching") {
+		t.Errorf("no provider switch in the log:\n%s", out)
+	}
+	for _, path := range []string{"/v1/agents", "/v1/calls/" + c.ID, "/v1/calls/" + c.ID + "/events", "/v1/speech-providers", "/v1/events?limit=100"} {
+		r := call(t, env, "GET", path, env.Admin, "")
+		mustStatus(t, r, 200)
+		out += string(r.Raw)
+	}
+	for _, key := range []string{testElevenLabsKey, testAgentTTSKey} {
+		if strings.Contains(out, key) {
+			t.Errorf("the key %q is in a log line or an answer", key)
+		}
+	}
 }
