@@ -23,6 +23,13 @@ type streamPair struct {
 	twilio *twiliotest.Stream
 }
 
+// send hands the leg frames, in order (what the session's send clock does).
+func (p *streamPair) send(frames []dialtone.AudioFrame) {
+	for i := range frames {
+		p.leg.Send(&frames[i])
+	}
+}
+
 func newStreamPair(t *testing.T, topts twiliotest.StreamOptions, lopts twilio.StreamLegOptions) *streamPair {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -230,9 +237,7 @@ func TestStreamLegMarkEchoedAfterPlay(t *testing.T) {
 	p := newStreamPair(t, twiliotest.StreamOptions{ManualPlayout: true}, twilio.StreamLegOptions{})
 	ctx := waitCtx(t)
 	frames := tone(1, 5)
-	for i := range frames {
-		p.leg.Send(&frames[i])
-	}
+	p.send(frames)
 	if !p.leg.Mark("utt-1") {
 		t.Fatal("Mark refused")
 	}
@@ -273,9 +278,7 @@ func TestStreamLegClear(t *testing.T) {
 	p := newStreamPair(t, twiliotest.StreamOptions{ManualPlayout: true}, twilio.StreamLegOptions{})
 	ctx := waitCtx(t)
 	a := tone(1, 30)
-	for i := range a {
-		p.leg.Send(&a[i])
-	}
+	p.send(a)
 	p.leg.Mark("a")
 	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool { return len(s.MarksIn) == 1 }); err != nil {
 		t.Fatal(err)
@@ -294,9 +297,7 @@ func TestStreamLegClear(t *testing.T) {
 		t.Errorf("mark state = %v, want cleared", s)
 	}
 	b := tone(200, 5)
-	for i := range b {
-		p.leg.Send(&b[i])
-	}
+	p.send(b)
 	p.leg.Mark("b")
 	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool { return len(s.MarksIn) == 2 }); err != nil {
 		t.Fatal(err)
@@ -335,18 +336,14 @@ func TestStreamLegClearDropsQueued(t *testing.T) {
 	p := newStreamPair(t, twiliotest.StreamOptions{ManualPlayout: true}, twilio.StreamLegOptions{})
 	ctx := waitCtx(t)
 	a := tone(1, 50)
-	for i := range a {
-		p.leg.Send(&a[i])
-	}
+	p.send(a)
 	p.leg.Mark("a")
 	p.leg.Clear() // some of a may have reached Twilio, the rest is dropped here
 	if s := p.leg.MarkState("a"); s != twilio.MarkCleared {
 		t.Errorf("mark state = %v, want cleared", s)
 	}
 	b := tone(200, 3)
-	for i := range b {
-		p.leg.Send(&b[i])
-	}
+	p.send(b)
 	p.leg.Mark("b")
 	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool {
 		return len(s.MarksIn) > 0 && s.MarksIn[len(s.MarksIn)-1] == "b"
@@ -596,9 +593,7 @@ func TestStreamLegUnplayed(t *testing.T) {
 	p := newStreamPair(t, twiliotest.StreamOptions{ManualPlayout: true}, twilio.StreamLegOptions{PlayoutEvery: 5})
 	ctx := waitCtx(t)
 	frames := tone(1, 30)
-	for i := range frames {
-		p.leg.Send(&frames[i])
-	}
+	p.send(frames)
 	if err := p.twilio.Wait(ctx, func(s twiliotest.StreamState) bool { return s.MediaIn == 30 && len(s.MarksIn) == 6 }); err != nil {
 		t.Fatal(err)
 	}
@@ -618,9 +613,7 @@ func TestStreamLegUnplayed(t *testing.T) {
 		t.Fatal(err)
 	}
 	more := tone(200, 5)
-	for i := range more {
-		p.leg.Send(&more[i])
-	}
+	p.send(more)
 	if n := p.leg.Unplayed(); n != 5 {
 		t.Fatalf("Unplayed after 5 more frames = %d, want 5", n)
 	}

@@ -169,22 +169,22 @@ func (f *Fake) Number(e164 string) (PhoneNumber, bool) {
 
 // Numbers returns every phone number, in the order they were added.
 func (f *Fake) Numbers() []PhoneNumber {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([]PhoneNumber, len(f.numbers))
-	for i, n := range f.numbers {
-		out[i] = *n
-	}
-	return out
+	return snapshots(f, &f.numbers, func(n *PhoneNumber) PhoneNumber { return *n })
 }
 
 // Calls returns every call created through the API, in creation order.
 func (f *Fake) Calls() []OutboundCall {
+	return snapshots(f, &f.calls, (*OutboundCall).snapshot)
+}
+
+// snapshots copies the items of the list under f.mu with snap (the list is read under the
+// lock too: the fake's handlers append to it).
+func snapshots[T, S any](f *Fake, list *[]*T, snap func(*T) S) []S {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]OutboundCall, len(f.calls))
-	for i, c := range f.calls {
-		out[i] = c.snapshot()
+	out := make([]S, len(*list))
+	for i, it := range *list {
+		out[i] = snap(it)
 	}
 	return out
 }
@@ -211,14 +211,11 @@ func (c *OutboundCall) snapshot() OutboundCall {
 
 // Messages returns every message, sent or received, in order.
 func (f *Fake) Messages() []SMSMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([]SMSMessage, len(f.messages))
-	for i, m := range f.messages {
-		out[i] = *m
-		out[i].Params = cloneValues(m.Params)
-	}
-	return out
+	return snapshots(f, &f.messages, func(m *SMSMessage) SMSMessage {
+		c := *m
+		c.Params = cloneValues(m.Params)
+		return c
+	})
 }
 
 func cloneValues(v url.Values) url.Values {
