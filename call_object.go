@@ -72,8 +72,13 @@ type Call struct {
 	RecordingURL  *string          `json:"recording_url"` // GET it for the WAV recording
 	Recording     string           `json:"-"`             // the recording's file name
 	TransferredTo *string          `json:"transferred_to"`
-	CreatedAt     time.Time        `json:"created_at"`
-	UpdatedAt     time.Time        `json:"updated_at"`
+	// CampaignID, LeadID and Attempt place a campaign's call: which lead it calls and which
+	// attempt at that lead it is (from 1). nil and 0 for calls outside campaigns.
+	CampaignID *string   `json:"campaign_id"`
+	LeadID     *string   `json:"lead_id"`
+	Attempt    int       `json:"attempt"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // ApplyConversation stores on c what its conversation left.

@@ -85,6 +85,14 @@ const (
 	CodeRecipientUnsubscribed   Code = "recipient_unsubscribed"
 	CodeSMSNotSupportedInRegion Code = "sms_not_supported_in_region"
 
+	// Campaigns.
+	CodeCampaignNotFound      Code = "campaign_not_found"
+	CodeLeadNotFound          Code = "lead_not_found"
+	CodeCampaignStateConflict Code = "campaign_state_conflict"
+	CodeCampaignHasNoLeads    Code = "campaign_has_no_leads"
+	CodeLeadsRejected         Code = "leads_rejected"
+	CodeLeadInCall            Code = "lead_in_call"
+
 	// Carriers and providers.
 	CodeNumberNotInCarrierAccount Code = "number_not_in_carrier_account"
 	CodeCarrierCredentialsInvalid Code = "carrier_credentials_invalid"
@@ -410,17 +418,54 @@ var catalogue = []CatalogEntry{
 			"number finds exactly one contact. `details.contact_id` names the contact that has it: " +
 			"change that contact with `PATCH /v1/contacts/{id}` instead, or delete it first."},
 	{Code: CodeInvalidCSV, Type: TypeInvalidRequest, Status: 400,
-		Message: "The uploaded file is not a CSV file of contacts.",
-		Doc: "`POST /v1/contacts/import` takes a UTF-8 CSV file, comma-separated, whose first row names " +
-			"the columns: `phone_number` is required, `name`, `email` and `notes` are optional, and any " +
-			"other column becomes a `metadata` key (at most 50, of 1 to 40 characters). The message " +
+		Message: "The uploaded file is not a CSV file of the expected columns.",
+		Doc: "`POST /v1/contacts/import` and `POST /v1/campaigns/{id}/leads` take a UTF-8 CSV file, " +
+			"comma-separated, whose first row names the columns. `phone_number` is required. For " +
+			"contacts, `name`, `email` and `notes` are optional and any other column becomes a " +
+			"`metadata` key; for leads, `timezone` is optional and any other column becomes one of " +
+			"the lead's `variables` (at most 50 columns, names of 1 to 40 characters). The message " +
 			"says what is wrong (no `phone_number` column, a column named twice, a malformed quote " +
 			"and its line); nothing was imported. Export the sheet again as \"CSV UTF-8\"."},
 	{Code: CodeImportTooLarge, Type: TypeInvalidRequest, Status: 413,
 		Message: "The import is larger than allowed.",
-		Doc: "One import may hold at most 10,000 contact rows and 5 MiB. `details.limit_rows` and " +
-			"`details.limit_bytes` state the limits; nothing was imported. Split the file and import " +
+		Doc: "One contact import may hold at most 10,000 rows and 5 MiB; one lead upload at most " +
+			"100,000 CSV rows and 32 MiB, or 10,000 leads as JSON. `details.limit_rows` and " +
+			"`details.limit_bytes` state the limits; nothing was imported. Split the file and upload " +
 			"the parts one after another."},
+
+	// Campaigns.
+	{Code: CodeCampaignNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such campaign.",
+		Doc: "No campaign with this id exists in your organization, or the id is mistyped. Deleted " +
+			"drafts are gone for good, and another organization's campaigns are indistinguishable " +
+			"from missing ones. `GET /v1/campaigns` lists yours."},
+	{Code: CodeLeadNotFound, Type: TypeNotFound, Status: 404,
+		Message: "No such lead in this campaign.",
+		Doc: "The campaign has no lead with this id: it was deleted, belongs to another campaign, or " +
+			"is mistyped. `GET /v1/campaigns/{id}/leads` lists the campaign's leads."},
+	{Code: CodeCampaignStateConflict, Type: TypeConflict, Status: 409,
+		Message: "The campaign's status does not allow this.",
+		Doc: "Campaigns move `draft → scheduled → running ⇄ paused → completed`, and any of the first " +
+			"four may be `canceled`. `start` needs a draft, `pause` a running campaign, `resume` a " +
+			"paused one, `cancel` one that has not ended; a campaign can be changed or take leads " +
+			"until it is completed or canceled, and deleted only as a draft. `details.status` is the " +
+			"campaign's status now and `details.allowed_actions` what it allows. A canceled or " +
+			"completed campaign never runs again: create a new one (its leads can be uploaded again)."},
+	{Code: CodeCampaignHasNoLeads, Type: TypeUnprocessable, Status: 422,
+		Message: "The campaign has no leads to call.",
+		Doc: "A campaign starts only with at least one lead. Add leads with " +
+			"`POST /v1/campaigns/{id}/leads` (JSON or a CSV file), then start it again."},
+	{Code: CodeLeadsRejected, Type: TypeUnprocessable, Status: 422,
+		Message: "Some leads were rejected, so none were added.",
+		Doc: "`details.rejected` lists the rejected leads grouped by reason (invalid or missing " +
+			"number, destination not allowed by your telephony config, duplicate, opted out, " +
+			"invalid time zone or variables) with their positions (JSON, from 1) or rows (CSV, the " +
+			"header is row 1); `details.valid` counts the others. Nothing was added. Fix or remove " +
+			"those leads, or send the request again with `?skip_invalid=true` to add only the valid ones."},
+	{Code: CodeLeadInCall, Type: TypeConflict, Status: 409,
+		Message: "This lead is being called right now.",
+		Doc: "A lead cannot be deleted while one of its calls is live (`details.call_id`). Wait for " +
+			"the call to end (or hang it up with `POST /v1/calls/{id}/hangup`), then delete the lead."},
 
 	// Messaging.
 	{Code: CodeMessageNotFound, Type: TypeNotFound, Status: 404,

@@ -64,7 +64,7 @@ type ContactFilter struct {
 	Search string
 }
 
-// Reasons an imported row is rejected (ContactImportRejection.Reason).
+// Reasons an imported row is rejected (ImportRejection.Reason).
 const (
 	ImportRejectMissingPhone = "missing_phone_number" // the phone_number cell is empty
 	ImportRejectInvalidPhone = "invalid_phone_number" // not a valid E.164 number
@@ -78,13 +78,13 @@ const (
 // were rejected, grouped by reason. Rows are numbered as a spreadsheet shows them: the header
 // is row 1, the first contact row 2.
 type ContactImport struct {
-	Object   string                   `json:"object"` // "contact_import"
-	Created  int                      `json:"created"`
-	Rejected []ContactImportRejection `json:"rejected"`
+	Object   string            `json:"object"` // "contact_import"
+	Created  int               `json:"created"`
+	Rejected []ImportRejection `json:"rejected"`
 }
 
-// ContactImportRejection lists the rows of an import rejected for one reason.
-type ContactImportRejection struct {
+// ImportRejection lists the rows of an import rejected for one reason.
+type ImportRejection struct {
 	Reason  string `json:"reason"`
 	Rows    []int  `json:"rows"`
 	Message string `json:"message"`

@@ -70,6 +70,8 @@ func EventTypes() []string {
 		EventPhoneNumberProvisioned, EventPhoneNumberReleased,
 		EventMessageQueued, EventMessageSent, EventMessageDelivered, EventMessageFailed, EventMessageReceived,
 		EventContactOptedOut, EventContactOptedIn,
+		EventCampaignStarted, EventCampaignPaused, EventCampaignResumed, EventCampaignCompleted,
+		EventCampaignCanceled, EventCampaignLeadCompleted,
 	}
 }
 

@@ -171,8 +171,8 @@ func importReasons() []struct{ reason, message string } {
 
 // GroupRejections groups rejected rows by reason, in the order of importReasons, each group's
 // rows ascending. It returns an empty, not nil, slice when nothing was rejected.
-func GroupRejections(rejected []CSVRejection) []dialtone.ContactImportRejection {
-	out := []dialtone.ContactImportRejection{}
+func GroupRejections(rejected []CSVRejection) []dialtone.ImportRejection {
+	out := []dialtone.ImportRejection{}
 	for _, r := range importReasons() {
 		var rows []int
 		for _, rej := range rejected {
@@ -182,7 +182,7 @@ func GroupRejections(rejected []CSVRejection) []dialtone.ContactImportRejection 
 		}
 		if len(rows) > 0 {
 			slices.Sort(rows)
-			out = append(out, dialtone.ContactImportRejection{Reason: r.reason, Rows: rows, Message: r.message})
+			out = append(out, dialtone.ImportRejection{Reason: r.reason, Rows: rows, Message: r.message})
 		}
 	}
 	return out

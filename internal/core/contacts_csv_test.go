@@ -35,7 +35,7 @@ func TestParseContactsCSV(t *testing.T) {
 		t.Errorf("rows =\n %+v\nwant\n %+v", rows, want)
 	}
 	got := GroupRejections(rejected)
-	wantRej := []dialtone.ContactImportRejection{
+	wantRej := []dialtone.ImportRejection{
 		{Reason: "missing_phone_number", Rows: []int{4}},
 		{Reason: "invalid_phone_number", Rows: []int{5}},
 		{Reason: "duplicate", Rows: []int{6}},
