@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 
@@ -157,10 +156,10 @@ func (s *Contacts) Import(ctx context.Context, p dialtone.Principal, data []byte
 
 // importReasons returns the reasons a row is rejected, in the order the import report lists
 // them, each with the message of its group (limits quoted from their constants).
-func importReasons() []struct{ reason, message string } {
-	return []struct{ reason, message string }{
+func importReasons() []importReason {
+	return []importReason{
 		{dialtone.ImportRejectMissingPhone, "These rows have no phone_number."},
-		{dialtone.ImportRejectInvalidPhone, "phone_number must be a valid number in E.164 format: a +, the country code and the number, digits only, e.g. +14155550123."},
+		{dialtone.ImportRejectInvalidPhone, msgInvalidPhone},
 		{dialtone.ImportRejectDuplicate, "Your organization already has a contact with this phone number, or an earlier row of the file has it."},
 		{dialtone.ImportRejectTooLong, fmt.Sprintf("A value is too long: name is limited to %d characters, email to %d, notes to %d.",
 			dialtone.MaxContactNameLen, dialtone.MaxContactEmailLen, dialtone.MaxContactNotesLen)},
@@ -169,23 +168,11 @@ func importReasons() []struct{ reason, message string } {
 	}
 }
 
-// GroupRejections groups rejected rows by reason, in the order of importReasons, each group's
-// rows ascending. It returns an empty, not nil, slice when nothing was rejected.
+// GroupRejections groups the rejected rows of a contact import by reason, in the order of
+// importReasons, each group's rows ascending. It returns an empty, not nil, slice when
+// nothing was rejected.
 func GroupRejections(rejected []CSVRejection) []dialtone.ImportRejection {
-	out := []dialtone.ImportRejection{}
-	for _, r := range importReasons() {
-		var rows []int
-		for _, rej := range rejected {
-			if rej.Reason == r.reason {
-				rows = append(rows, rej.Row)
-			}
-		}
-		if len(rows) > 0 {
-			slices.Sort(rows)
-			out = append(out, dialtone.ImportRejection{Reason: r.reason, Rows: rows, Message: r.message})
-		}
-	}
-	return out
+	return groupRejections(rejected, importReasons())
 }
 
 // ValidateCreate returns every invalid field of params, in the order the fields are
