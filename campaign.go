@@ -96,6 +96,26 @@ func (a CampaignAction) Target() CampaignStatus {
 	return CampaignCanceled
 }
 
+// AllowedFrom reports whether the action applies to a campaign in status s: start to a
+// draft, pause to a running campaign, resume to a paused one, cancel to any that has not
+// ended. (The state table alone would let resume start a scheduled campaign early.)
+func (a CampaignAction) AllowedFrom(s CampaignStatus) bool {
+	switch a {
+	case CampaignStart:
+		return s == CampaignDraft
+	case CampaignPause:
+		return s == CampaignRunning
+	case CampaignResume:
+		return s == CampaignPaused
+	}
+	return CampaignStates().Allowed(s, a.Target())
+}
+
+// CampaignActions lists the lifecycle actions.
+func CampaignActions() []CampaignAction {
+	return []CampaignAction{CampaignStart, CampaignPause, CampaignResume, CampaignCancel}
+}
+
 // Editable reports whether a campaign in status s may be changed with PATCH and take new
 // leads: before it is done.
 func (s CampaignStatus) Editable() bool {
@@ -222,6 +242,10 @@ type Campaign struct {
 	CanceledAt  *time.Time       `json:"canceled_at"`
 	CreatedAt   time.Time        `json:"created_at"`
 	UpdatedAt   time.Time        `json:"updated_at"`
+	// NextDialAt is the dialer's pacing: the earliest time of the campaign's next call (zero
+	// before its first). TickAt is when the dialer's next run is due; nil when none is armed.
+	NextDialAt time.Time  `json:"-"`
+	TickAt     *time.Time `json:"-"`
 }
 
 // CampaignCreateParams describe a new campaign: name, agent_id and max_concurrent_calls are
@@ -276,7 +300,7 @@ type CampaignService interface {
 	// column; any other column a variable), as AddLeads does. invalid_csv or import_too_large
 	// refuse the whole file.
 	ImportLeads(ctx context.Context, p Principal, id string, csv []byte, skipInvalid bool) (LeadUpload, error)
-	// ListLeads returns a page of a campaign's leads, oldest first: campaign_not_found,
+	// ListLeads returns a page of a campaign's leads, newest first: campaign_not_found,
 	// invalid_cursor.
 	ListLeads(ctx context.Context, p Principal, id string, f LeadFilter, lp ListParams) (List[Lead], error)
 	// GetLead returns a lead of a campaign: campaign_not_found, lead_not_found.

@@ -36,12 +36,36 @@ func WeekdayNames() []string { return weekdayNames[:] }
 // on reports whether the window applies on weekday d.
 func (w CallingWindow) on(d time.Weekday) bool { return slices.Contains(w.Days, weekdayNames[d]) }
 
+// wallTime is the instant of minutes after midnight on a date in loc. A wall time that does
+// not exist (in the hour skipped when clocks go forward) is read with the offset in force
+// before the change, which puts it as far after the gap as it is after the gap's start:
+// 02:30 on a night that jumps from 02:00 to 03:00 is 03:30. time.Date alone does not say on
+// which side it lands (it differs between zones west and east of UTC). A wall time that
+// exists twice (when clocks go back) is the earlier of the two, as time.Date reads it in
+// zones west of UTC and as this function makes it everywhere.
+func wallTime(y int, m time.Month, d, minutes int, loc *time.Location) time.Time {
+	h, mi := minutes/60, minutes%60
+	t := time.Date(y, m, d, h, mi, 0, 0, loc)
+	asUTC := time.Date(y, m, d, h, mi, 0, 0, time.UTC)
+	// The offset some hours earlier is the one before any change near this wall time
+	// (zones never change twice within twelve hours).
+	_, before := asUTC.Add(-12 * time.Hour).In(loc).Zone()
+	early := asUTC.Add(-time.Duration(before) * time.Second)
+	if t.Hour() != h%24 || t.Minute() != mi {
+		return early // in the gap
+	}
+	if e := early.In(loc); early.Before(t) && e.Hour() == h%24 && e.Minute() == mi {
+		return early // repeated: the first
+	}
+	return t
+}
+
 // NextOpen returns the earliest instant at or after t at which the schedule allows dialing a
 // lead whose time zone is loc: t itself when it allows it now. ok is false when it never will
 // again (t is at or past EndAt, or no window names a day). Windows are read in loc's wall
-// time on each date, so a window keeps its local hours across a daylight-saving change; a
-// start that falls in the hour skipped in spring is read as the instant after the gap. The
-// schedule's times must be valid (ParseWindowTime).
+// time on each date, so a window keeps its local hours across a daylight-saving change (see
+// wallTime for the hour skipped in spring and the hour repeated in autumn). The schedule's
+// times must be valid (ParseWindowTime).
 func (s CampaignSchedule) NextOpen(t time.Time, loc *time.Location) (at time.Time, ok bool) {
 	if s.StartAt != nil && t.Before(*s.StartAt) {
 		t = *s.StartAt
@@ -65,8 +89,7 @@ func (s CampaignSchedule) NextOpen(t time.Time, loc *time.Location) (at time.Tim
 			}
 			sm, _ := ParseWindowTime(w.Start)
 			em, _ := ParseWindowTime(w.End)
-			start := time.Date(y, m, d+i, sm/60, sm%60, 0, 0, loc)
-			end := time.Date(y, m, d+i, em/60, em%60, 0, 0, loc)
+			start, end := wallTime(y, m, d+i, sm, loc), wallTime(y, m, d+i, em, loc)
 			open := start
 			if open.Before(t) {
 				open = t
