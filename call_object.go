@@ -162,6 +162,7 @@ type CallFilter struct {
 	Status        CallStatus
 	Direction     CallDirection
 	PhoneNumberID string
+	CampaignID    string
 	CreatedAfter  time.Time // exclusive
 	CreatedBefore time.Time // exclusive
 }

@@ -30,6 +30,8 @@ type CallListParams struct {
 	Direction dialtone.CallDirection
 	// PhoneNumberID keeps only the calls on this number of the organization.
 	PhoneNumberID string
+	// CampaignID keeps only the calls of this campaign.
+	CampaignID string
 	// CreatedAfter and CreatedBefore keep only the calls created strictly after, or strictly
 	// before, the given instant; the zero time sets no bound.
 	CreatedAfter  time.Time
@@ -63,6 +65,7 @@ func (p *CallListParams) query() url.Values {
 	set("status", string(p.Status))
 	set("direction", string(p.Direction))
 	set("phone_number_id", p.PhoneNumberID)
+	set("campaign_id", p.CampaignID)
 	set("created_after", queryTime(p.CreatedAfter))
 	set("created_before", queryTime(p.CreatedBefore))
 	return q

@@ -168,7 +168,7 @@ func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	s.created, s.credential = created, key.Credential
 	tw.Attach(s.svc.Ingress)
-	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Messages: s.svc.Messages, Logger: riverLogger(log)})
+	s.jobs, err = jobs.New(ctx, jobs.Config{Store: st, Webhooks: s.svc.Webhooks, Messages: s.svc.Messages, Campaigns: s.svc.Campaigns, Logger: riverLogger(log)})
 	if err != nil {
 		return nil, err
 	}

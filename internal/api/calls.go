@@ -40,7 +40,7 @@ func (s *Server) createSandboxCall(w http.ResponseWriter, r *http.Request) error
 // callFilter reads the filters of GET /v1/calls; every invalid one is listed.
 func callFilter(r *http.Request) (dialtone.CallFilter, error) {
 	q := r.URL.Query()
-	f := dialtone.CallFilter{AgentID: q.Get("agent_id"), PhoneNumberID: q.Get("phone_number_id"),
+	f := dialtone.CallFilter{AgentID: q.Get("agent_id"), PhoneNumberID: q.Get("phone_number_id"), CampaignID: q.Get("campaign_id"),
 		Status: dialtone.CallStatus(q.Get("status")), Direction: dialtone.CallDirection(q.Get("direction"))}
 	var fe dialtone.FieldErrors
 	if f.Status != "" && !slices.Contains(dialtone.CallStatuses(), f.Status) {

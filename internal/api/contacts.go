@@ -67,7 +67,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) error {
 
 // importContacts reads the CSV file in the multipart form field "file" and imports it.
 func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) error {
-	data, err := uploadedFile(w, r, "file")
+	data, err := contactUpload.uploadedFile(w, r, "file")
 	if err != nil {
 		return err
 	}

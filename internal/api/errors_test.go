@@ -56,6 +56,22 @@ func TestEveryErrorCode(t *testing.T) {
 	noPhoneCSV, csvType := csvUpload(t, "file", "name\nAda\n")
 	hugeCSV, hugeType := csvUpload(t, "file", "phone_number\n"+strings.Repeat("+14155550123\n", dialtone.MaxContactImportRows+1))
 
+	// Campaigns: a draft without leads, a canceled one, and one whose lead is being called
+	// (its number rings for 30 s).
+	cmpAgent := agent.JSON["id"].(string)
+	emptyCampaign := newCampaign(t, env, env.Admin, cmpAgent, "")
+	canceledCampaign := newCampaign(t, env, env.Admin, cmpAgent, "")
+	mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+canceledCampaign+"/cancel", env.Admin, ""), 200)
+	callingCampaign := newCampaign(t, env, env.Admin, cmpAgent, "")
+	mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+callingCampaign+"/leads", env.Admin, leadsJSON(sandboxTo("11"))), 201)
+	mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+callingCampaign+"/start", env.Admin, ""), 200)
+	var callingLead string
+	waitFor(t, "the campaign's lead to be called", func() bool {
+		l := campaignLeads(t, env, env.Admin, callingCampaign)[sandboxTo("11")]
+		callingLead = l.ID
+		return l.Status == dialtone.LeadCalling
+	})
+
 	cases := []struct {
 		name, method, path, cred, body string
 		headers                        []string
@@ -110,6 +126,12 @@ func TestEveryErrorCode(t *testing.T) {
 		{"credit unknown organization", "POST", "/v1/organizations/org_nope/credits", operator, `{"amount_micros":1000000}`, nil, dialtone.CodeOrganizationNotFound, ""},
 		{"no such contact", "GET", "/v1/contacts/ct_nope", env.Admin, "", nil, dialtone.CodeContactNotFound, ""},
 		{"contact number taken", "POST", "/v1/contacts", env.Admin, `{"phone_number":"+14155550123"}`, nil, dialtone.CodeContactAlreadyExists, "phone_number"},
+		{"campaign not found", "GET", "/v1/campaigns/cmp_nope", env.Admin, "", nil, dialtone.CodeCampaignNotFound, ""},
+		{"lead not found", "GET", "/v1/campaigns/" + callingCampaign + "/leads/lead_nope", env.Admin, "", nil, dialtone.CodeLeadNotFound, ""},
+		{"resume a canceled campaign", "POST", "/v1/campaigns/" + canceledCampaign + "/resume", env.Admin, "", nil, dialtone.CodeCampaignStateConflict, ""},
+		{"start a campaign without leads", "POST", "/v1/campaigns/" + emptyCampaign + "/start", env.Admin, "", nil, dialtone.CodeCampaignHasNoLeads, ""},
+		{"leads rejected", "POST", "/v1/campaigns/" + emptyCampaign + "/leads", env.Admin, `{"leads":[{"phone_number":"+14155550123"},{"phone_number":"555-0123"}]}`, nil, dialtone.CodeLeadsRejected, ""},
+		{"delete a lead being called", "DELETE", "/v1/campaigns/" + callingCampaign + "/leads/" + callingLead, env.Admin, "", nil, dialtone.CodeLeadInCall, ""},
 		{"csv without phone_number", "POST", "/v1/contacts/import", env.Admin, noPhoneCSV, []string{"Content-Type", csvType}, dialtone.CodeInvalidCSV, ""},
 		{"csv too long", "POST", "/v1/contacts/import", env.Admin, hugeCSV, []string{"Content-Type", hugeType}, dialtone.CodeImportTooLarge, ""},
 		{"number held by another agent", "PATCH", "/v1/phone-numbers/" + heldNumber, env.Admin, `{"agent_id":"` + agent2 + `"}`, nil, dialtone.CodeNumberAlreadyAssigned, "agent_id"},

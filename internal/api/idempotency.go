@@ -30,7 +30,7 @@ func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, rt rout
 	}
 	read := readBody
 	if rt.Upload != "" {
-		read = readUpload
+		read = rt.limits.readUpload
 	}
 	raw, err := read(w, r)
 	if err != nil {

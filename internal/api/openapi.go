@@ -159,20 +159,23 @@ func operation(g *schemaGen, rt Route) map[string]any {
 		op["parameters"] = params
 	}
 
-	if rt.Upload != "" {
-		op["requestBody"] = map[string]any{
-			"description": "A file upload: the file is the form field `file`.",
-			"required":    true,
-			"content": map[string]any{rt.Upload: map[string]any{"schema": map[string]any{
-				"type": "object", "required": []any{"file"},
-				"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}},
-			}}},
-		}
-	}
+	content := map[string]any{}
+	var desc []string
 	if rt.Request != nil {
-		op["requestBody"] = map[string]any{
-			"description": "A JSON object; unknown fields are rejected. An empty body is an empty object.",
-			"content":     map[string]any{"application/json": map[string]any{"schema": g.ref(rt.Request, modeRequest)}},
+		desc = append(desc, "A JSON object; unknown fields are rejected. An empty body is an empty object.")
+		content["application/json"] = map[string]any{"schema": g.ref(rt.Request, modeRequest)}
+	}
+	if rt.Upload != "" {
+		desc = append(desc, "A file upload: the file is the form field `file`.")
+		content[rt.Upload] = map[string]any{"schema": map[string]any{
+			"type": "object", "required": []any{"file"},
+			"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}},
+		}}
+	}
+	if len(content) > 0 {
+		op["requestBody"] = map[string]any{"description": strings.Join(desc, " Or: "), "content": content}
+		if rt.Upload != "" {
+			op["requestBody"].(map[string]any)["required"] = true
 		}
 	}
 

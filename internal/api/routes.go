@@ -28,6 +28,7 @@ type Route struct {
 	Binary    string        // media type of a file answer (served with ranges; no ETag buffering)
 	Upload    string        // media type of a non-JSON request body (a file upload), read by the handler
 	Status    int           // success status
+	limits    uploadLimits  // with Upload: the file's limits
 }
 
 type route struct {
@@ -73,7 +74,7 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "PATCH", Path: "/v1/phone-numbers/{id}", Operation: "updatePhoneNumber", Summary: "Attach, detach or configure a phone number", Tag: "Phone numbers", Role: write, Request: dialtone.PhoneNumberUpdateParams{}, Response: dialtone.PhoneNumber{}}, s.updatePhoneNumber),
 		r(Route{Method: "DELETE", Path: "/v1/phone-numbers/{id}", Operation: "releasePhoneNumber", Summary: "Release a phone number back to its carrier", Tag: "Phone numbers", Role: write, Response: dialtone.Deleted{}}, s.releasePhoneNumber),
 
-		r(Route{Method: "GET", Path: "/v1/calls", Operation: "listCalls", Summary: "List calls", Tag: "Calls", Role: read, Query: append(listQuery, "agent_id", "status", "direction", "phone_number_id", "created_after", "created_before"), Response: dialtone.List[dialtone.Call]{}}, s.listCalls),
+		r(Route{Method: "GET", Path: "/v1/calls", Operation: "listCalls", Summary: "List calls", Tag: "Calls", Role: read, Query: append(listQuery, "agent_id", "status", "direction", "phone_number_id", "campaign_id", "created_after", "created_before"), Response: dialtone.List[dialtone.Call]{}}, s.listCalls),
 		r(Route{Method: "POST", Path: "/v1/calls", Operation: "createCall", Summary: "Place an outbound call (it waits in queued for a free line)", Tag: "Calls", Role: write, Request: dialtone.CallParams{}, Response: dialtone.Call{}, Status: 201}, s.createCall),
 		r(Route{Method: "GET", Path: "/v1/calls/{id}", Operation: "getCall", Summary: "Retrieve a call", Tag: "Calls", Role: read, Response: dialtone.Call{}}, s.getCall),
 		r(Route{Method: "POST", Path: "/v1/calls/{id}/hangup", Operation: "hangupCall", Summary: "Hang up (or cancel) a call", Tag: "Calls", Role: write, Request: struct{}{}, Response: dialtone.Call{}}, s.hangupCall),
@@ -107,9 +108,22 @@ func (s *Server) routeList() []route {
 		r(Route{Method: "PATCH", Path: "/v1/agents/{id}", Operation: "updateAgent", Summary: "Update an agent (only the fields sent change; null resets)", Tag: "Agents", Role: write, Request: dialtone.AgentParams{}, Response: dialtone.Agent{}}, s.updateAgent),
 		r(Route{Method: "DELETE", Path: "/v1/agents/{id}", Operation: "deleteAgent", Summary: "Delete an agent (its history is kept)", Tag: "Agents", Role: write, Response: dialtone.Deleted{}}, s.deleteAgent),
 
+		r(Route{Method: "GET", Path: "/v1/campaigns", Operation: "listCampaigns", Summary: "List campaigns with their progress", Tag: "Campaigns", Role: read, Query: append(listQuery, "status"), Response: dialtone.List[dialtone.Campaign]{}}, s.listCampaigns),
+		r(Route{Method: "POST", Path: "/v1/campaigns", Operation: "createCampaign", Summary: "Create a campaign (a draft)", Tag: "Campaigns", Role: write, Request: dialtone.CampaignCreateParams{}, Response: dialtone.Campaign{}, Status: 201}, s.createCampaign),
+		r(Route{Method: "GET", Path: "/v1/campaigns/{id}", Operation: "getCampaign", Summary: "Retrieve a campaign with its progress and ETA", Tag: "Campaigns", Role: read, Response: dialtone.Campaign{}}, s.getCampaign),
+		r(Route{Method: "PATCH", Path: "/v1/campaigns/{id}", Operation: "updateCampaign", Summary: "Change a campaign that has not ended", Tag: "Campaigns", Role: write, Request: dialtone.CampaignUpdateParams{}, Response: dialtone.Campaign{}}, s.updateCampaign),
+		r(Route{Method: "DELETE", Path: "/v1/campaigns/{id}", Operation: "deleteCampaign", Summary: "Delete a draft campaign and its leads", Tag: "Campaigns", Role: write, Response: dialtone.Deleted{}}, s.deleteCampaign),
+		r(Route{Method: "POST", Path: "/v1/campaigns/{id}/start", Operation: "startCampaign", Summary: "Start a draft campaign (it runs from its start time)", Tag: "Campaigns", Role: write, Request: struct{}{}, Response: dialtone.Campaign{}}, s.campaignAction(dialtone.CampaignStart)),
+		r(Route{Method: "POST", Path: "/v1/campaigns/{id}/pause", Operation: "pauseCampaign", Summary: "Pause a running campaign (live calls finish)", Tag: "Campaigns", Role: write, Request: struct{}{}, Response: dialtone.Campaign{}}, s.campaignAction(dialtone.CampaignPause)),
+		r(Route{Method: "POST", Path: "/v1/campaigns/{id}/resume", Operation: "resumeCampaign", Summary: "Resume a paused campaign", Tag: "Campaigns", Role: write, Request: struct{}{}, Response: dialtone.Campaign{}}, s.campaignAction(dialtone.CampaignResume)),
+		r(Route{Method: "POST", Path: "/v1/campaigns/{id}/cancel", Operation: "cancelCampaign", Summary: "Cancel a campaign for good (waiting leads are canceled)", Tag: "Campaigns", Role: write, Request: struct{}{}, Response: dialtone.Campaign{}}, s.campaignAction(dialtone.CampaignCancel)),
+		r(Route{Method: "POST", Path: "/v1/campaigns/{id}/leads", Operation: "addCampaignLeads", Summary: "Add leads as JSON or from a CSV file, and report those rejected", Tag: "Campaigns", Role: write, Query: []string{"skip_invalid"}, Request: leadBatch{}, Upload: "multipart/form-data", limits: leadUpload, Response: dialtone.LeadUpload{}, Status: 201}, s.addLeads),
+		r(Route{Method: "GET", Path: "/v1/campaigns/{id}/leads", Operation: "listCampaignLeads", Summary: "List a campaign's leads", Tag: "Campaigns", Role: read, Query: append(listQuery, "status"), Response: dialtone.List[dialtone.Lead]{}}, s.listLeads),
+		r(Route{Method: "GET", Path: "/v1/campaigns/{id}/leads/{lead_id}", Operation: "getCampaignLead", Summary: "Retrieve a lead", Tag: "Campaigns", Role: read, Response: dialtone.Lead{}}, s.getLead),
+		r(Route{Method: "DELETE", Path: "/v1/campaigns/{id}/leads/{lead_id}", Operation: "deleteCampaignLead", Summary: "Delete a lead that is not being called", Tag: "Campaigns", Role: write, Response: dialtone.Deleted{}}, s.deleteLead),
 		r(Route{Method: "GET", Path: "/v1/contacts", Operation: "listContacts", Summary: "List contacts, optionally searching names and numbers", Tag: "Contacts", Role: read, Query: append(listQuery, "search"), Response: dialtone.List[dialtone.Contact]{}}, s.listContacts),
 		r(Route{Method: "POST", Path: "/v1/contacts", Operation: "createContact", Summary: "Create a contact", Tag: "Contacts", Role: write, Request: dialtone.ContactCreateParams{}, Response: dialtone.Contact{}, Status: 201}, s.createContact),
-		r(Route{Method: "POST", Path: "/v1/contacts/import", Operation: "importContacts", Summary: "Create contacts from an uploaded CSV file and report the rows rejected", Tag: "Contacts", Role: write, Upload: "multipart/form-data", Response: dialtone.ContactImport{}}, s.importContacts),
+		r(Route{Method: "POST", Path: "/v1/contacts/import", Operation: "importContacts", Summary: "Create contacts from an uploaded CSV file and report the rows rejected", Tag: "Contacts", Role: write, Upload: "multipart/form-data", limits: contactUpload, Response: dialtone.ContactImport{}}, s.importContacts),
 		r(Route{Method: "GET", Path: "/v1/contacts/{id}", Operation: "getContact", Summary: "Retrieve a contact", Tag: "Contacts", Role: read, Response: dialtone.Contact{}}, s.getContact),
 		r(Route{Method: "PATCH", Path: "/v1/contacts/{id}", Operation: "updateContact", Summary: "Change a contact's number, name, email, notes or metadata", Tag: "Contacts", Role: write, Request: dialtone.ContactUpdateParams{}, Response: dialtone.Contact{}}, s.updateContact),
 		r(Route{Method: "DELETE", Path: "/v1/contacts/{id}", Operation: "deleteContact", Summary: "Delete a contact for good", Tag: "Contacts", Role: write, Response: dialtone.Deleted{}}, s.deleteContact),

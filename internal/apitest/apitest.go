@@ -309,7 +309,7 @@ func (e *Env) StartJobs(t testing.TB) {
 // test ends.
 func startJobs(t testing.TB, st *sqlstore.Store, svc *core.Services, clock *Clock) *jobs.Runner {
 	t.Helper()
-	cfg := jobs.Config{Store: st, Webhooks: svc.Webhooks, Messages: svc.Messages}
+	cfg := jobs.Config{Store: st, Webhooks: svc.Webhooks, Messages: svc.Messages, Campaigns: svc.Campaigns}
 	if clock != nil {
 		cfg.Time = clock
 	}

@@ -53,6 +53,9 @@ func (s *Calls) transition(c *dialtone.Call, to dialtone.CallStatus, reason dial
 		}
 	}
 	fx.Events = append(fx.Events, callEvent(*c, t))
+	if states.Terminal(to) {
+		fx.Attempt = attemptEnd(*c, t) // a campaign's call: its lead learns the outcome
+	}
 	return fx, nil
 }
 

@@ -23,6 +23,7 @@ type Services struct {
 	WebhookEndpoints *WebhookEndpoints
 	Contacts         *Contacts
 	Messages         *Messages
+	Campaigns        *Campaigns
 	Ingress          *Ingress
 	Conversations    *Conversations
 	Webhooks         *WebhookDeliveries
@@ -110,6 +111,7 @@ func New(store Store, voices dialtone.VoiceCatalog, opt Options) *Services {
 		WebhookEndpoints: endpoints,
 		Contacts:         &Contacts{store: store, now: clock},
 		Messages:         messages,
+		Campaigns:        newCampaigns(store, telephony, calls, clock),
 		Ingress:          &Ingress{store: store, secrets: opt.Secrets, calls: calls, messages: messages},
 		Conversations:    &Conversations{store: store, now: clock, log: cmp.Or(opt.Messages.Logger, slog.Default())},
 		Webhooks:         newWebhookDeliveries(store, endpoints, opt.Webhooks, clock),

@@ -31,6 +31,8 @@ type Effects struct {
 	Events []dialtone.Event
 	Charge *dialtone.LedgerEntry
 	Jobs   []Job
+	// Attempt, on the change that ends a campaign's call, finishes the attempt at its lead.
+	Attempt *LeadAttempt
 }
 
 // JobArgs are the arguments of a job kind (River's JobArgs): JSON-encodable, with a kind name.
@@ -263,6 +265,49 @@ type Store interface {
 	OptedOut(ctx context.Context, orgID, number string) (bool, error)
 	// ContactRefs returns orgID's contacts among numbers, by number.
 	ContactRefs(ctx context.Context, orgID string, numbers []string) (map[string]dialtone.ContactRef, error)
+
+	// InsertCampaign stores a new campaign of orgID.
+	InsertCampaign(ctx context.Context, orgID string, c dialtone.Campaign) error
+	// GetCampaign returns a campaign of orgID (Progress not filled), or ErrNotFound.
+	GetCampaign(ctx context.Context, orgID, id string) (dialtone.Campaign, error)
+	// CampaignProgress counts the leads of campaign id by status.
+	CampaignProgress(ctx context.Context, id string) (dialtone.CampaignProgress, error)
+	// ListCampaigns returns a page of orgID's campaigns matching f, newest first (Progress
+	// not filled), and whether more follow; ErrBadCursor.
+	ListCampaigns(ctx context.Context, orgID string, f dialtone.CampaignFilter, lp dialtone.ListParams) ([]dialtone.Campaign, bool, error)
+	// UpdateCampaign loads a campaign with its Progress under a row lock, lets mutate change
+	// it, and stores it (every field but ID, organization, timestamps of creation and
+	// Progress) with what mutate returns, in one transaction; mutate's error is returned as
+	// is and stores nothing. ErrNotFound.
+	UpdateCampaign(ctx context.Context, orgID, id string, mutate func(*dialtone.Campaign) (CampaignWrite, error)) (dialtone.Campaign, error)
+	// DeleteCampaign deletes a campaign and its leads when check, given the campaign under a
+	// row lock, returns nil; check's error is returned as is. ErrNotFound.
+	DeleteCampaign(ctx context.Context, orgID, id string, check func(dialtone.Campaign) error) error
+	// AddLeads stores new leads of orgID's campaign id. In one transaction holding the
+	// campaign's row it reads which of numbers are already leads of the campaign and which
+	// opted out of the organization's messages, and stores the leads decide returns (their
+	// phone numbers must be distinct and not already leads). decide's error stores nothing
+	// and is returned as is. ErrNotFound.
+	AddLeads(ctx context.Context, orgID, id string, numbers []string,
+		decide func(c dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error)) error
+	// GetLead returns a lead of orgID's campaign campaignID, or ErrNotFound.
+	GetLead(ctx context.Context, orgID, campaignID, id string) (dialtone.Lead, error)
+	// ListLeads returns a page of a campaign's leads matching f, newest first, and whether
+	// more follow; ErrBadCursor.
+	ListLeads(ctx context.Context, orgID, campaignID string, f dialtone.LeadFilter, lp dialtone.ListParams) ([]dialtone.Lead, bool, error)
+	// DeleteLead deletes a lead when check, given it under a row lock, returns nil; check's
+	// error is returned as is. ErrNotFound.
+	DeleteLead(ctx context.Context, orgID, campaignID, id string, check func(dialtone.Lead) error) error
+	// DialCampaign runs one turn of a campaign's dialer: in one transaction that holds the
+	// campaign's row and excludes every InsertCall and ClaimCall of its organization, it reads
+	// the DialState (due leads: pending with NextAttemptAt at or before now, at most dueLimit;
+	// the organization's counts up to caps) and stores the DialPlan plan returns. plan's
+	// error stores nothing and is returned as is. ErrNotFound.
+	DialCampaign(ctx context.Context, orgID, id string, now time.Time, caps CallCounts, dueLimit int,
+		plan func(DialState) (DialPlan, error)) error
+	// ActiveCampaigns returns the organization and id of every scheduled or running campaign
+	// whose dialer is not armed, or was armed for before staleBefore.
+	ActiveCampaigns(ctx context.Context, staleBefore time.Time) ([][2]string, error)
 
 	// InsertPhoneNumber stores a new number of orgID, and charge (when not nil) in its
 	// ledger, unless the organization already holds limit live numbers (ErrLimit), another

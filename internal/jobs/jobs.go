@@ -39,7 +39,9 @@ type Config struct {
 	Webhooks *core.WebhookDeliveries
 	// Messages sends messages and answers inbound ones.
 	Messages *core.Messages
-	Logger   *slog.Logger
+	// Campaigns runs the campaign dialer.
+	Campaigns *core.Campaigns
+	Logger    *slog.Logger
 	// WebhookWorkers bounds concurrent deliveries; 0 means DefaultWebhookWorkers.
 	WebhookWorkers int
 	// Time replaces River's clock (tests drive retries with a fake clock); nil is the real one.
@@ -53,8 +55,8 @@ type Runner struct {
 
 // New returns a Runner that is not started.
 func New(ctx context.Context, cfg Config) (*Runner, error) {
-	if cfg.Store == nil || cfg.Webhooks == nil || cfg.Messages == nil {
-		return nil, errors.New("jobs: Store, Webhooks and Messages are required")
+	if cfg.Store == nil || cfg.Webhooks == nil || cfg.Messages == nil || cfg.Campaigns == nil {
+		return nil, errors.New("jobs: Store, Webhooks, Messages and Campaigns are required")
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -65,6 +67,8 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		river.AddWorkerSafely(workers, &webhookWorker{svc: cfg.Webhooks}),
 		river.AddWorkerSafely(workers, &messageSendWorker{svc: cfg.Messages}),
 		river.AddWorkerSafely(workers, &messageReplyWorker{svc: cfg.Messages}),
+		river.AddWorkerSafely(workers, &campaignDialWorker{svc: cfg.Campaigns}),
+		river.AddWorkerSafely(workers, &campaignSweepWorker{svc: cfg.Campaigns}),
 	); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -74,10 +78,12 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	}
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
-			core.QueueWebhooks: {MaxWorkers: n},
-			core.QueueMessages: {MaxWorkers: DefaultMessageWorkers},
-			core.QueueReplies:  {MaxWorkers: DefaultReplyWorkers},
+			core.QueueWebhooks:  {MaxWorkers: n},
+			core.QueueMessages:  {MaxWorkers: DefaultMessageWorkers},
+			core.QueueReplies:   {MaxWorkers: DefaultReplyWorkers},
+			core.QueueCampaigns: {MaxWorkers: DefaultCampaignWorkers},
 		},
+		PeriodicJobs:      []*river.PeriodicJob{campaignSweep()},
 		Workers:           workers,
 		FetchCooldown:     fetchCooldown,
 		FetchPollInterval: cfg.Store.JobPollInterval(),

@@ -17,14 +17,15 @@ import (
 const callColumns = `id, organization_id, direction, status, agent_id, phone_number_id, from_number,
 	to_number, carrier, instructions, variables, metadata, ring_timeout_seconds, answered_by,
 	ended_reason, queued_at, dialed_at, started_at, ended_at, duration_seconds, cost_micros,
-	created_at, updated_at, node_id, transcript, latency, summary, recording, transferred_to`
+	created_at, updated_at, node_id, transcript, latency, summary, recording, transferred_to,
+	campaign_id, lead_id, attempt`
 
 // callLiveStatuses is the SQL list of the statuses that hold a concurrency slot.
 const callLiveStatuses = `('dialing', 'ringing', 'in_progress')`
 
 func scanCall(r rowScanner) (dialtone.Call, error) {
 	c := dialtone.Call{Object: "call"}
-	var agentID, answeredBy, endedReason, node, latency, summary, recording, transferred sql.NullString
+	var agentID, answeredBy, endedReason, node, latency, summary, recording, transferred, campaign, lead sql.NullString
 	var variables, metadata, transcript string
 	var queued, dialed, started, ended, created, updated timestamp
 	var cost int64
@@ -32,7 +33,7 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 		&c.FromNumber, &c.ToNumber, &c.Carrier, &c.Instructions, &variables, &metadata,
 		&c.RingTimeoutSeconds, &answeredBy, &endedReason, &queued, &dialed, &started, &ended,
 		&c.DurationSeconds, &cost, &created, &updated, &node, &transcript, &latency, &summary,
-		&recording, &transferred); err != nil {
+		&recording, &transferred, &campaign, &lead, &c.Attempt); err != nil {
 		return dialtone.Call{}, err
 	}
 	if agentID.Valid {
@@ -66,6 +67,9 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 	if transferred.Valid {
 		c.TransferredTo = &transferred.String
 	}
+	if campaign.Valid {
+		c.CampaignID, c.LeadID = &campaign.String, &lead.String
+	}
 	c.SetRecording(recording.String)
 	c.QueuedAt, c.DialedAt, c.StartedAt, c.EndedAt = queued.Time, dialed.ptr(), started.ptr(), ended.ptr()
 	c.CreatedAt, c.UpdatedAt = created.Time, updated.Time
@@ -89,14 +93,15 @@ func insertCall(ctx context.Context, tx *sql.Tx, c dialtone.Call) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO calls (id, organization_id, direction, status, agent_id,
 		phone_number_id, from_number, to_number, carrier, instructions, variables, metadata,
 		ring_timeout_seconds, answered_by, ended_reason, queued_at, dialed_at, started_at, ended_at,
-		duration_seconds, cost_micros, created_at, updated_at, node_id)
+		duration_seconds, cost_micros, created_at, updated_at, node_id, campaign_id, lead_id, attempt)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-		$20, $21, $22, $23, $24)`,
+		$20, $21, $22, $23, $24, $25, $26, $27)`,
 		c.ID, c.OrganizationID, c.Direction, c.Status, nullText(c.AgentID), c.PhoneNumberID,
 		c.FromNumber, c.ToNumber, c.Carrier, c.Instructions, variables, metadata,
 		c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
 		dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
-		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt), nullIfEmpty(c.NodeID))
+		c.Cost.AmountMicros, dbTime(c.CreatedAt), dbTime(c.UpdatedAt), nullIfEmpty(c.NodeID),
+		nullText(c.CampaignID), nullText(c.LeadID), c.Attempt)
 	return err
 }
 
@@ -140,6 +145,11 @@ func (s *Store) storeEffects(ctx context.Context, tx *sql.Tx, orgID string, fx c
 	if fx.Charge != nil {
 		if err := insertLedgerEntry(ctx, tx, orgID, *fx.Charge); err != nil {
 			return fmt.Errorf("insert charge: %w", err)
+		}
+	}
+	if fx.Attempt != nil {
+		if err := s.finishAttempt(ctx, tx, orgID, *fx.Attempt); err != nil {
+			return err
 		}
 	}
 	return s.insertJobs(ctx, tx, fx.Jobs)
@@ -331,6 +341,9 @@ func (s *Store) ListCalls(ctx context.Context, orgID string, f dialtone.CallFilt
 	}
 	if f.Direction != "" {
 		filter = filter.and("direction = ?", f.Direction)
+	}
+	if f.CampaignID != "" {
+		filter = filter.and("campaign_id = ?", f.CampaignID)
 	}
 	if f.PhoneNumberID != "" {
 		filter = filter.and("phone_number_id = ?", f.PhoneNumberID)
