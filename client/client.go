@@ -36,6 +36,7 @@ type Client struct {
 	Contacts         *ContactsService
 	Messages         *MessagesService
 	Conversations    *ConversationsService
+	Campaigns        *CampaignsService
 
 	baseURL     string
 	credential  string
@@ -135,5 +136,6 @@ func New(baseURL, credential string, opts ...Option) *Client {
 	c.Contacts = &ContactsService{c: c}
 	c.Messages = &MessagesService{c: c}
 	c.Conversations = &ConversationsService{c: c}
+	c.Campaigns = &CampaignsService{c: c}
 	return c
 }

@@ -31,7 +31,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDemoCommand(), newServeCommand(), newMigrateCommand(), newKeysCommand(), newNumbersCommand(), newCallsCommand(), newMessagesCommand(), newConversationsCommand(), newSandboxCommand(), newVersionCommand())
+	root.AddCommand(newDemoCommand(), newServeCommand(), newMigrateCommand(), newKeysCommand(), newNumbersCommand(), newCallsCommand(), newMessagesCommand(), newConversationsCommand(), newCampaignsCommand(), newSandboxCommand(), newVersionCommand())
 	return root
 }
 
