@@ -2,6 +2,7 @@ package dialtone
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -21,7 +22,8 @@ const (
 	MaxRetryAttempts = 10
 	// MaxRetryBackoffMinutes caps retry.backoff_minutes (one week).
 	MaxRetryBackoffMinutes = 7 * 24 * 60
-	// DefaultRetryBackoffMinutes is retry.backoff_minutes when a retry policy leaves it out.
+	// DefaultRetryBackoffMinutes is retry.backoff_minutes when a retry policy leaves it out,
+	// and of the policy of a campaign that sets none.
 	DefaultRetryBackoffMinutes = 60
 )
 
@@ -185,6 +187,18 @@ type RetryPolicy struct {
 	RetryOn        []LeadOutcome `json:"retry_on"`
 }
 
+// UnmarshalJSON reads a retry policy; backoff_minutes left out is
+// DefaultRetryBackoffMinutes (0 must be sent to retry without waiting).
+func (r *RetryPolicy) UnmarshalJSON(b []byte) error {
+	type plain RetryPolicy // without this method
+	p := plain{BackoffMinutes: DefaultRetryBackoffMinutes}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = RetryPolicy(p)
+	return nil
+}
+
 // Retries reports whether an attempt with outcome o, the attempts-th of its lead, is followed
 // by another.
 func (r RetryPolicy) Retries(o LeadOutcome, attempts int) bool {
@@ -216,15 +230,17 @@ func (p CampaignProgress) Done() int { return p.Completed + p.Failed + p.Skipped
 // Campaign is outbound batch calling: an agent calls a list of leads on a schedule, within
 // concurrency and rate limits, retrying per its policy.
 type Campaign struct {
-	ID             string           `json:"id"`
-	Object         string           `json:"object"` // "campaign"
-	OrganizationID string           `json:"-"`
-	Name           string           `json:"name"`
-	Status         CampaignStatus   `json:"status"`
-	AgentID        string           `json:"agent_id"`
-	FromNumbers    []string         `json:"from_numbers"` // empty: the agent's outbound numbers
-	Instructions   string           `json:"instructions"`
-	Schedule       CampaignSchedule `json:"schedule"`
+	ID             string         `json:"id"`
+	Object         string         `json:"object"` // "campaign"
+	OrganizationID string         `json:"-"`
+	Name           string         `json:"name"`
+	Status         CampaignStatus `json:"status"`
+	AgentID        string         `json:"agent_id"`
+	// FromNumbers are the numbers its calls come from, in turn by lead; empty: the agent's
+	// oldest outbound-enabled number, as for a call without from_number.
+	FromNumbers  []string         `json:"from_numbers"`
+	Instructions string           `json:"instructions"`
+	Schedule     CampaignSchedule `json:"schedule"`
 	// MaxConcurrentCalls caps the campaign's live calls (queued for a line, dialing, ringing
 	// or answered).
 	MaxConcurrentCalls int `json:"max_concurrent_calls"`
@@ -274,8 +290,9 @@ type CampaignFilter struct {
 // CampaignService manages campaigns and their leads. Every method is scoped to the
 // principal's organization: another organization's campaign is campaign_not_found.
 type CampaignService interface {
-	// Create validates params and stores a draft campaign: a validation error, or
-	// agent_not_found / from_number_not_owned for resources that are not the organization's.
+	// Create validates params and stores a draft campaign: a validation error,
+	// agent_not_found, from_number_not_owned for a number that cannot call for the agent, or
+	// agent_no_phone when from_numbers is empty and the agent has no outbound number.
 	Create(ctx context.Context, p Principal, params CampaignCreateParams) (Campaign, error)
 	// Get returns a campaign with its progress: campaign_not_found.
 	Get(ctx context.Context, p Principal, id string) (Campaign, error)

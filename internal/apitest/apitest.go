@@ -154,6 +154,9 @@ func Start(t testing.TB, dialect string, opts Options) *Env {
 	var now func() time.Time
 	if opts.Clock != nil {
 		now = opts.Clock.Now
+		if err := st.UseJobClock(opts.Clock); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()

@@ -37,9 +37,8 @@ type CampaignSweepJob struct{}
 // Kind names the job kind for River.
 func (CampaignSweepJob) Kind() string { return "campaign_sweep" }
 
-// dialJob is a turn of c's dialer at at. The time is always given, from the services' clock:
-// River's inserter would stamp a job without one with the wall clock, which a test's fake
-// clock (River's too) may never reach.
+// dialJob is a turn of c's dialer at at; zero is at once. (A job given a time waits for River's
+// scheduler, which looks every few seconds, even when the time has passed.)
 func dialJob(c dialtone.Campaign, at time.Time) Job {
 	return Job{Args: CampaignDialJob{OrganizationID: c.OrganizationID, CampaignID: c.ID}, Queue: QueueCampaigns,
 		At: at, MaxAttempts: 5}
@@ -53,6 +52,9 @@ func (s *Campaigns) arm(c *dialtone.Campaign, at time.Time) Effects {
 		return Effects{}
 	}
 	c.TickAt = &at
+	if !at.After(now) {
+		at = time.Time{}
+	}
 	return Effects{Jobs: []Job{dialJob(*c, at)}}
 }
 
@@ -101,7 +103,7 @@ func (s *Campaigns) Dial(ctx context.Context, job CampaignDialJob) error {
 	if err != nil {
 		return err
 	}
-	if c.Status != dialtone.CampaignScheduled && c.Status != dialtone.CampaignRunning {
+	if c.Status != dialtone.CampaignScheduled && c.Status != dialtone.CampaignRunning && c.Status != dialtone.CampaignPaused {
 		return nil
 	}
 	callers, callerErr := s.callerIDs(ctx, c)
@@ -173,6 +175,12 @@ func (t *dialTurn) run() time.Time {
 		}
 		t.fx.Events = append(t.fx.Events, campaignEvent(dialtone.EventCampaignStarted, *c, now))
 	case dialtone.CampaignRunning:
+	case dialtone.CampaignPaused:
+		// A paused campaign dials nothing; it completes once its last lead is done.
+		if !st.Pending && st.Calling == 0 {
+			t.complete()
+		}
+		return time.Time{}
 	default:
 		return time.Time{}
 	}
@@ -180,8 +188,7 @@ func (t *dialTurn) run() time.Time {
 		t.cancel, st.Pending, st.Due = true, false, nil // the campaign's time is up
 	}
 	if !st.Pending && st.Calling == 0 {
-		c.Status, c.UpdatedAt, c.CompletedAt, c.TickAt = dialtone.CampaignCompleted, now, &now, nil
-		t.fx.Events = append(t.fx.Events, campaignEvent(dialtone.EventCampaignCompleted, *c, now))
+		t.complete()
 		return time.Time{}
 	}
 	if t.noCaller {
@@ -258,7 +265,21 @@ func (t *dialTurn) run() time.Time {
 	if interval > 0 {
 		c.NextDialAt = slot
 	}
+	if c.Schedule.EndAt != nil && st.Pending && (wake.IsZero() || wake.After(*c.Schedule.EndAt)) {
+		wake = *c.Schedule.EndAt // the leads still waiting then are canceled then
+	}
 	return wake
+}
+
+// complete moves the campaign to completed, with its event.
+func (t *dialTurn) complete() {
+	c := &t.c
+	c.Status, c.UpdatedAt, c.CompletedAt, c.TickAt = dialtone.CampaignCompleted, t.now, &t.now, nil
+	if t.cancel { // the leads still waiting at the end time are canceled with this change
+		c.Progress.Canceled += c.Progress.Pending
+		c.Progress.Pending = 0
+	}
+	t.fx.Events = append(t.fx.Events, campaignEvent(dialtone.EventCampaignCompleted, *c, t.now))
 }
 
 // finish ends a lead that is not called (skipped, canceled) with its event.
@@ -305,7 +326,7 @@ func attemptEnd(c dialtone.Call, t time.Time) *LeadAttempt {
 	return &LeadAttempt{LeadID: *c.LeadID, CallID: c.ID, Finish: func(l *dialtone.Lead, cmp dialtone.Campaign) Effects {
 		o := dialtone.CallOutcome(c)
 		l.Outcome, l.UpdatedAt = &o, t
-		fx := Effects{Jobs: []Job{dialJob(cmp, t)}}
+		fx := Effects{Jobs: []Job{dialJob(cmp, time.Time{})}}
 		switch {
 		case cmp.Status != dialtone.CampaignCanceled && cmp.Retry.Retries(o, l.Attempts):
 			next := t.Add(time.Duration(cmp.Retry.BackoffMinutes) * time.Minute)

@@ -154,14 +154,26 @@ func (s *Campaigns) ListLeads(ctx context.Context, p dialtone.Principal, id stri
 		return dialtone.List[dialtone.Lead]{}, dialtone.Errorf(dialtone.CodeInvalidValue,
 			"status %q is not a lead status: use one of %s.", f.Status, joinStatuses(dialtone.LeadStatuses())).WithParam("status")
 	}
-	if _, err := s.store.GetCampaign(ctx, p.OrganizationID, id); err != nil {
+	c, err := s.store.GetCampaign(ctx, p.OrganizationID, id)
+	if err != nil {
 		return dialtone.List[dialtone.Lead]{}, storeError(err, dialtone.CodeCampaignNotFound)
 	}
 	ls, more, err := s.store.ListLeads(ctx, p.OrganizationID, id, f, lp)
 	if err != nil {
 		return dialtone.List[dialtone.Lead]{}, storeError(err, dialtone.CodeLeadNotFound)
 	}
+	for i := range ls {
+		campaignZone(&ls[i], c)
+	}
 	return dialtone.NewList(ls, more), nil
+}
+
+// campaignZone shows on a lead that took its campaign's time zone the zone the campaign has
+// now (the dialer reads it so too).
+func campaignZone(l *dialtone.Lead, c dialtone.Campaign) {
+	if l.ZoneFromCampaign {
+		l.Timezone = c.Schedule.Timezone
+	}
 }
 
 // GetLead returns a lead of a campaign of p's organization (read role): campaign_not_found,
@@ -170,11 +182,16 @@ func (s *Campaigns) GetLead(ctx context.Context, p dialtone.Principal, id, leadI
 	if err := Authorize(p, dialtone.RoleRead); err != nil {
 		return dialtone.Lead{}, err
 	}
-	if _, err := s.store.GetCampaign(ctx, p.OrganizationID, id); err != nil {
+	c, err := s.store.GetCampaign(ctx, p.OrganizationID, id)
+	if err != nil {
 		return dialtone.Lead{}, storeError(err, dialtone.CodeCampaignNotFound)
 	}
 	l, err := s.store.GetLead(ctx, p.OrganizationID, id, leadID)
-	return l, storeError(err, dialtone.CodeLeadNotFound)
+	if err != nil {
+		return dialtone.Lead{}, storeError(err, dialtone.CodeLeadNotFound)
+	}
+	campaignZone(&l, c)
+	return l, nil
 }
 
 // DeleteLead removes a lead that is not being called from a campaign of p's organization

@@ -26,7 +26,9 @@ type CampaignWrite struct {
 // DialState is what the dialer reads, in the transaction that holds a campaign's row and its
 // organization's call queue, to decide the campaign's next calls.
 type DialState struct {
-	Campaign dialtone.Campaign // Progress is not filled
+	// Campaign is the campaign; its Progress is filled only when it is scheduled, has no
+	// pending lead, or has reached its end time (the turns that may start or end it).
+	Campaign dialtone.Campaign
 	// Org counts the organization's live and queued calls, each up to its cap.
 	Org CallCounts
 	// Calling is how many of the campaign's leads are being called.

@@ -38,7 +38,8 @@ func defaultRetry() dialtone.RetryPolicy {
 // Create validates params and stores a draft campaign of p's organization (write role): a
 // validation error, agent_not_found (param agent_id), from_number_not_owned (param
 // from_numbers) for a number that is not the organization's, not attached to the agent or
-// not enabled for outbound calls.
+// not enabled for outbound calls, agent_no_phone when from_numbers is empty and the agent has
+// no outbound-enabled number.
 func (s *Campaigns) Create(ctx context.Context, p dialtone.Principal, params dialtone.CampaignCreateParams) (dialtone.Campaign, error) {
 	if err := Authorize(p, dialtone.RoleWrite); err != nil {
 		return dialtone.Campaign{}, err
@@ -246,6 +247,9 @@ func (s *Campaigns) Update(ctx context.Context, p dialtone.Principal, id string,
 		}
 		applyCampaignParams(c, params)
 		c.UpdatedAt = s.now()
+		if c.Status != dialtone.CampaignRunning {
+			return CampaignWrite{}, nil
+		}
 		// A change of schedule, pace or limits applies at once: the dialer looks again.
 		return CampaignWrite{Effects: s.arm(c, c.UpdatedAt)}, nil
 	})
@@ -319,6 +323,7 @@ func (s *Campaigns) Act(ctx context.Context, p dialtone.Principal, id string, a 
 		}
 		now := s.now()
 		c.Status, c.UpdatedAt = to, now
+		c.TickAt = nil // a turn armed before is stale: starting or resuming arms its own
 		var w CampaignWrite
 		switch a {
 		case dialtone.CampaignStart:
@@ -333,8 +338,10 @@ func (s *Campaigns) Act(ctx context.Context, p dialtone.Principal, id string, a 
 			w.Effects = s.arm(c, now)
 			w.Effects.Events = []dialtone.Event{campaignEvent(dialtone.EventCampaignResumed, *c, now)}
 		case dialtone.CampaignCancel:
-			c.CanceledAt, c.TickAt = &now, nil
+			c.CanceledAt = &now
 			w.CancelLeads = true
+			c.Progress.Canceled += c.Progress.Pending // what CancelLeads does, for the event
+			c.Progress.Pending = 0
 			w.Effects.Events = []dialtone.Event{campaignEvent(dialtone.EventCampaignCanceled, *c, now)}
 		}
 		return w, nil

@@ -30,6 +30,14 @@ func (s *Store) DialCampaign(ctx context.Context, orgID, id string, now time.Tim
 		if st.Due, err = dueLeads(ctx, tx, id, now, dueLimit); err != nil {
 			return err
 		}
+		// The events of a turn that starts or may end the campaign carry its progress;
+		// counting every lead is too dear for the other turns.
+		ending := !st.Pending || c.Schedule.EndAt != nil && !now.Before(*c.Schedule.EndAt)
+		if c.Status == dialtone.CampaignScheduled || ending {
+			if st.Campaign.Progress, err = campaignProgress(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		numbers := make([]string, len(st.Due))
 		for i, l := range st.Due {
 			numbers[i] = l.PhoneNumber

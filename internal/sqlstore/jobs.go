@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Background work runs on River (DESIGN §6). Its tables live in the same database as
@@ -96,13 +97,29 @@ func (s *Store) riverMigration() *goose.Migration {
 // the workers' poll, so this bounds how late a new delivery can start.
 const insertNotifyEvery = 2 * time.Millisecond
 
-// newInserter returns the insert-only River client the store inserts jobs with.
-func newInserter(driver riverdriver.Driver[*sql.Tx]) (*river.Client[*sql.Tx], error) {
-	c, err := river.NewClient(driver, &river.Config{FetchCooldown: insertNotifyEvery})
+// newInserter returns the insert-only River client the store inserts jobs with; a non-nil
+// clock stamps the jobs' times instead of the database (see UseJobClock).
+func newInserter(driver riverdriver.Driver[*sql.Tx], clock rivertype.TimeGenerator) (*river.Client[*sql.Tx], error) {
+	cfg := &river.Config{FetchCooldown: insertNotifyEvery}
+	cfg.Test.Time = clock
+	c, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
 	}
 	return c, nil
+}
+
+// UseJobClock makes the store stamp the jobs it inserts with clock's time, for tests whose
+// job runner runs on a fake clock (jobs.Config.Time): a job to run at once is then due at the
+// fake now, which the runner reaches, rather than at the database's real now, which a clock
+// set in the past never reaches. Call it before the store inserts jobs.
+func (s *Store) UseJobClock(clock rivertype.TimeGenerator) error {
+	jobs, err := newInserter(s.riverDriver(), clock)
+	if err != nil {
+		return err
+	}
+	s.jobs = jobs
+	return nil
 }
 
 // NewJobClient returns a River client that works jobs in this store's database, configured by

@@ -82,7 +82,7 @@ func newStore(d dialect, writer, reader *sql.DB) (*Store, error) {
 		getKey:   newPreparedQuery(reader, keyGet, prepare),
 		getAgent: newPreparedQuery(reader, agentGet, prepare),
 	}
-	jobs, err := newInserter(s.riverDriver())
+	jobs, err := newInserter(s.riverDriver(), nil)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
