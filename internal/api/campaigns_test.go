@@ -151,3 +151,56 @@ func TestCampaignRun(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignOptOuts: a number that texted STOP is rejected when uploaded as a lead (grouped
+// with its position, nothing added without skip_invalid), and a lead whose number opts out
+// after its upload is skipped by the dialer, never called, with its event.
+func TestCampaignOptOuts(t *testing.T) {
+	env := apitest.Start(t, "sqlite", apitest.Options{TimeScale: 0.02, WritesPerMinute: 1000})
+	agent, _, ourNumber := callSetup(t, env, env.Admin, "")
+	stop := func(from string) {
+		t.Helper()
+		mustStatus(t, call(t, env, "POST", "/v1/sandbox/messages", env.Admin, `{"from":"`+from+`","to":"`+ourNumber+`","body":" stop "}`), 201)
+		waitFor(t, from+"'s opt-out", func() bool {
+			r := call(t, env, "GET", "/v1/events?type=contact.opted_out", env.Admin, "")
+			return strings.Contains(string(r.Raw), from)
+		})
+	}
+	early, late, stays := sandboxTo("14"), "+12125550214", "+12125550314"
+	stop(early)
+	id := newCampaign(t, env, env.Admin, agent, "")
+	e := wantError(t, env, call(t, env, "POST", "/v1/campaigns/"+id+"/leads", env.Admin, leadsJSON(late, early, stays)), dialtone.CodeLeadsRejected, "")
+	rej, _ := e.Details["rejected"].([]any)
+	if len(rej) != 1 || rej[0].(map[string]any)["reason"] != "opted_out" || fmt.Sprint(rej[0].(map[string]any)["rows"]) != "[2]" || e.Details["valid"] != float64(2) {
+		t.Fatalf("rejected: %+v", e.Details)
+	}
+	if c := getCampaign(t, env, env.Admin, id); c.Progress.Total != 0 {
+		t.Fatalf("a rejected batch added leads: %+v", c.Progress)
+	}
+	r := call(t, env, "POST", "/v1/campaigns/"+id+"/leads?skip_invalid=true", env.Admin, leadsJSON(late, early, stays))
+	mustStatus(t, r, 201)
+	if up := decode[dialtone.LeadUpload](t, r.Raw); up.Added != 2 || len(up.Rejected) != 1 || up.Rejected[0].Rows[0] != 2 {
+		t.Fatalf("upload: %s", r.Raw)
+	}
+	stop(late) // after the upload, before the dialer reaches it
+	mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+id+"/start", env.Admin, ""), 200)
+	waitFor(t, "the campaign to complete", func() bool {
+		return getCampaign(t, env, env.Admin, id).Status == dialtone.CampaignCompleted
+	})
+	leads := campaignLeads(t, env, env.Admin, id)
+	if l := leads[late]; l.Status != dialtone.LeadSkipped || l.Attempts != 0 || l.CallID != nil || l.CompletedAt == nil {
+		t.Fatalf("the lead that opted out: %+v", l)
+	}
+	if l := leads[stays]; l.Status != dialtone.LeadCompleted || l.Attempts != 1 {
+		t.Fatalf("the other lead: %+v", l)
+	}
+	for _, c := range campaignCalls(t, env, env.Admin, id) {
+		if c.ToNumber == late {
+			t.Fatalf("the opted-out number was called: %+v", c)
+		}
+	}
+	r = call(t, env, "GET", "/v1/events?type=campaign.lead.completed", env.Admin, "")
+	if !strings.Contains(string(r.Raw), `"status":"skipped"`) {
+		t.Fatalf("no campaign.lead.completed for the skipped lead: %s", r.Raw)
+	}
+}
