@@ -116,7 +116,7 @@ func TestCampaignCreateGetUpdateDelete(t *testing.T) {
 	if got := string(reqs[2].Body); got != `{"name":"Summer","schedule":null}` {
 		t.Errorf("update body = %s", got)
 	}
-	if reqs[1].Body != nil && len(reqs[1].Body) != 0 {
+	if len(reqs[1].Body) != 0 {
 		t.Errorf("get sent a body: %s", reqs[1].Body)
 	}
 }

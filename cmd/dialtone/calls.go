@@ -29,19 +29,12 @@ func newCallsCreateCommand(f *apiFlags) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			params := dialtone.CallParams{AgentID: some(agent), ToNumber: some(to), FromNumber: some(from), Instructions: some(instructions)}
-			v, err := parsePairs("var", vars)
-			if err != nil {
+			var err error
+			if params.Variables, err = pairsParam("var", vars); err != nil {
 				return err
 			}
-			m, err := parsePairs("metadata", metadata)
-			if err != nil {
+			if params.Metadata, err = pairsParam("metadata", metadata); err != nil {
 				return err
-			}
-			if v != nil {
-				params.Variables = dialtone.Some(v)
-			}
-			if m != nil {
-				params.Metadata = dialtone.Some(m)
 			}
 			if cmd.Flags().Changed("ring-timeout") {
 				params.RingTimeoutSeconds = dialtone.Some(ringTimeout)
@@ -131,6 +124,16 @@ func newCallsHangupCommand(f *apiFlags) *cobra.Command {
 // parsePairs turns the key=value arguments of the repeatable flag --name into a map; nil when
 // there are none. A pair without "=", with an empty key or with a key already given is an
 // error naming the flag and the argument.
+// pairsParam is the request field of the key=value flag name: absent when the flag was not
+// given, else the map parsePairs returns.
+func pairsParam(name string, pairs []string) (dialtone.Optional[map[string]string], error) {
+	m, err := parsePairs(name, pairs)
+	if err != nil || m == nil {
+		return dialtone.Optional[map[string]string]{}, err
+	}
+	return dialtone.Some(m), nil
+}
+
 func parsePairs(name string, pairs []string) (map[string]string, error) {
 	if len(pairs) == 0 {
 		return nil, nil

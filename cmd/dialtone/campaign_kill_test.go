@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/dialtonehq/dialtone"
-	"github.com/dialtonehq/dialtone/internal/sqlstore/sqltest"
 )
 
 // killLeads is how many leads the campaign of the SIGKILL test calls.
@@ -26,18 +25,7 @@ func TestCampaignSurvivesSIGKILL(t *testing.T) {
 		t.Skip("builds the binary and kills it five times")
 	}
 	bin := buildBinary(t)
-	for _, dialect := range sqltest.Dialects() {
-		t.Run(dialect, func(t *testing.T) {
-			var storage []string
-			switch dialect {
-			case "sqlite":
-				storage = []string{"--data-dir", t.TempDir()}
-			case "postgres":
-				storage = []string{"--database-url", sqltest.PostgresURL(t)}
-			}
-			testCampaignKill(t, bin, storage)
-		})
-	}
+	eachStorage(t, func(t *testing.T, storage []string) { testCampaignKill(t, bin, storage) })
 }
 
 func testCampaignKill(t *testing.T, bin string, storage []string) {

@@ -81,12 +81,9 @@ func newCampaignsCreateCommand(f *apiFlags) *cobra.Command {
 				}
 				params.Retry = dialtone.Some(r)
 			}
-			m, err := parsePairs("metadata", metadata)
-			if err != nil {
+			var err error
+			if params.Metadata, err = pairsParam("metadata", metadata); err != nil {
 				return err
-			}
-			if m != nil {
-				params.Metadata = dialtone.Some(m)
 			}
 			return f.print(cmd, func(c *client.Client) (any, error) {
 				return c.Campaigns.Create(cmd.Context(), params)
@@ -97,7 +94,7 @@ func newCampaignsCreateCommand(f *apiFlags) *cobra.Command {
 	fl.StringVar(&name, "name", "", "name of the campaign (required)")
 	fl.StringVar(&agent, "agent", "", "id of the agent that places the calls (required)")
 	fl.IntVar(&maxConcurrent, "max-concurrent", 0, "most live calls at a time (required)")
-	fl.StringSliceVar(&from, "from", nil, "caller id, one of the agent's outbound numbers, E.164 (repeatable or comma-separated; default the agent's outbound numbers)")
+	fl.StringSliceVar(&from, "from", nil, "caller id, one of the agent's outbound numbers, E.164 (repeatable or comma-separated; default the agent's oldest outbound number)")
 	fl.Float64Var(&cps, "cps", 0, "most calls started per second (default as fast as lines free up)")
 	fl.StringVar(&timezone, "timezone", "", "IANA time zone of leads whose own zone is unknown, e.g. America/New_York (default UTC)")
 	fl.StringArrayVar(&windows, "window", nil, windowHelp)

@@ -27,12 +27,9 @@ func newMessagesSendCommand(f *apiFlags) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			params := dialtone.MessageParams{ToNumber: some(to), Body: some(body), FromNumber: some(from), AgentID: some(agent)}
-			m, err := parsePairs("metadata", metadata)
-			if err != nil {
+			var err error
+			if params.Metadata, err = pairsParam("metadata", metadata); err != nil {
 				return err
-			}
-			if m != nil {
-				params.Metadata = dialtone.Some(m)
 			}
 			return f.print(cmd, func(c *client.Client) (any, error) {
 				return c.Messages.Send(cmd.Context(), params)

@@ -33,6 +33,12 @@ func TestWebhookDeliverySurvivesSIGKILL(t *testing.T) {
 		t.Skip("builds the binary and sends 10,000 webhooks")
 	}
 	bin := buildBinary(t)
+	eachStorage(t, func(t *testing.T, storage []string) { testWebhookKill(t, bin, storage) })
+}
+
+// eachStorage runs fn as a subtest per database, with the serve flags of a fresh one: a
+// data directory (SQLite) or a database URL (PostgreSQL).
+func eachStorage(t *testing.T, fn func(t *testing.T, storage []string)) {
 	for _, dialect := range sqltest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			var storage []string
@@ -42,7 +48,7 @@ func TestWebhookDeliverySurvivesSIGKILL(t *testing.T) {
 			case "postgres":
 				storage = []string{"--database-url", sqltest.PostgresURL(t)}
 			}
-			testWebhookKill(t, bin, storage)
+			fn(t, storage)
 		})
 	}
 }
