@@ -20,6 +20,14 @@ const (
 	// SweepStale is how late an armed turn may be before the sweep arms another: a turn that
 	// is that late belongs to a process that died while running it.
 	SweepStale = 20 * time.Second
+	// followWithin is how soon a next turn must be due for the running one to wait for it
+	// and run it itself. River runs a job given a time only after its scheduler moves it
+	// (every 5 s), which would stretch the pace of calls_per_second; a worker that waits
+	// keeps the slots to the millisecond.
+	followWithin = 2 * time.Second
+	// followFor bounds how long one job runs turns in a row (its timeout is 30 s); then it
+	// leaves the next turn to a new job.
+	followFor = 15 * time.Second
 )
 
 // CampaignDialJob is one turn of a campaign's dialer.
@@ -108,28 +116,40 @@ func (s *Campaigns) Dial(ctx context.Context, job CampaignDialJob) error {
 	}
 	callers, callerErr := s.callerIDs(ctx, c)
 	agent, agentErr := s.store.GetAgent(ctx, c.OrganizationID, c.AgentID)
-	now := s.now()
-	placed := 0
-	err = s.store.DialCampaign(ctx, job.OrganizationID, job.CampaignID, now,
-		CallCounts{Live: s.maxLive, Queued: s.maxLive}, dialBatch, func(st DialState) (DialPlan, error) {
-			t := dialTurn{s: s, now: now, st: st, c: st.Campaign, callers: callers, agent: agent}
-			if callerErr != nil || agentErr != nil {
-				t.noCaller = true
-			}
-			p := t.plan()
-			placed = len(p.Calls)
-			return p, nil
-		})
-	if err != nil {
-		return err
-	}
 	if callerErr != nil && s.log != nil {
 		s.log.WarnContext(ctx, "campaign cannot place calls", "campaign_id", c.ID, "error", callerErr)
 	}
-	if placed > 0 {
-		s.wake()
+	deadline := time.Now().Add(followFor)
+	for {
+		now := s.now()
+		var placed int
+		var follow time.Time
+		err = s.store.DialCampaign(ctx, job.OrganizationID, job.CampaignID, now,
+			CallCounts{Live: s.maxLive, Queued: s.maxLive}, dialBatch, func(st DialState) (DialPlan, error) {
+				t := dialTurn{s: s, now: now, st: st, c: st.Campaign, callers: callers, agent: agent,
+					noCaller: callerErr != nil || agentErr != nil, mayFollow: time.Now().Before(deadline)}
+				p := t.plan()
+				placed, follow = len(p.Calls), t.follow
+				return p, nil
+			})
+		if err != nil {
+			return err
+		}
+		if placed > 0 {
+			s.wake()
+		}
+		if follow.IsZero() {
+			return nil
+		}
+		// The next turn is due within followWithin: wait for it here.
+		timer := time.NewTimer(follow.Sub(s.now()))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil // the armed time goes stale; the sweep arms a new turn
+		case <-timer.C:
+		}
 	}
-	return nil
 }
 
 // dialTurn is one turn of a campaign's dialer, deciding in the turn's transaction.
@@ -141,10 +161,14 @@ type dialTurn struct {
 	callers  []dialtone.PhoneNumber
 	agent    dialtone.Agent
 	noCaller bool // the campaign's agent or numbers cannot call now
-	fx       Effects
-	leads    []dialtone.Lead
-	calls    []dialtone.Call
-	cancel   bool
+	// mayFollow lets the turn leave a next turn due within followWithin to its own worker
+	// (follow) instead of a River job.
+	mayFollow bool
+	follow    time.Time
+	fx        Effects
+	leads     []dialtone.Lead
+	calls     []dialtone.Call
+	cancel    bool
 }
 
 // plan decides the turn.
@@ -154,7 +178,13 @@ func (t *dialTurn) plan() DialPlan {
 		c.TickAt = nil // this is the armed turn (or a later one runs early): disarm
 	}
 	next := t.run()
-	if !next.IsZero() && (c.Status == dialtone.CampaignScheduled || c.Status == dialtone.CampaignRunning) {
+	switch {
+	case next.IsZero() || c.Status != dialtone.CampaignScheduled && c.Status != dialtone.CampaignRunning:
+	case t.mayFollow && next.Sub(t.now) <= followWithin && (c.TickAt == nil || c.TickAt.After(next)):
+		// Armed for this worker, which runs it; a turn already armed for earlier (another
+		// worker's) makes this one stop instead.
+		c.TickAt, t.follow = &next, next
+	default:
 		t.fx.Jobs = append(t.fx.Jobs, t.s.arm(c, next).Jobs...)
 	}
 	return DialPlan{Campaign: *c, Calls: t.calls, Leads: t.leads, Effects: t.fx, CancelLeads: t.cancel}
