@@ -42,7 +42,7 @@ func (s *Store) DialCampaign(ctx context.Context, orgID, id string, now time.Tim
 		for i, l := range st.Due {
 			numbers[i] = l.PhoneNumber
 		}
-		if st.OptedOut, err = optedOutAmong(ctx, tx, orgID, numbers); err != nil {
+		if st.OptedOut, err = s.optedOutAmong(ctx, tx, orgID, numbers); err != nil {
 			return fmt.Errorf("dial campaign: opt-outs: %w", err)
 		}
 		p, err := plan(st)

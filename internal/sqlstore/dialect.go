@@ -1,6 +1,10 @@
 package sqlstore
 
-import "github.com/pressly/goose/v3"
+import (
+	"strconv"
+
+	"github.com/pressly/goose/v3"
+)
 
 // dialect names the database engine behind a Store. Almost all SQL is shared; the few places
 // where the engines differ ask the dialect.
@@ -32,6 +36,16 @@ func (d dialect) lockRow() string {
 		return " FOR NO KEY UPDATE"
 	}
 	return ""
+}
+
+// param is the placeholder of the n-th (from 1) argument of a statement built with many of
+// them: $n on PostgreSQL, ? on SQLite, which looks every numbered parameter up in a list
+// (6,000 of them made a batch insert of leads spend 70% of its time on the lookups).
+func (d dialect) param(n int) string {
+	if d == dialectPostgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
 }
 
 // utcDay is an SQL expression for the UTC date ("2006-01-02") of the timestamp column col.

@@ -48,7 +48,7 @@ func scanLead(r rowScanner) (dialtone.Lead, error) {
 const leadInsertRows = 500
 
 // insertLeads stores ls as new leads of orgID, several per statement.
-func insertLeads(ctx context.Context, tx *sql.Tx, orgID string, ls []dialtone.Lead) error {
+func (s *Store) insertLeads(ctx context.Context, tx *sql.Tx, orgID string, ls []dialtone.Lead) error {
 	for len(ls) > 0 {
 		n := min(len(ls), leadInsertRows)
 		var b strings.Builder
@@ -59,9 +59,14 @@ func insertLeads(ctx context.Context, tx *sql.Tx, orgID string, ls []dialtone.Le
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			p := len(args)
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+12)
+			b.WriteByte('(')
+			for j := range 12 {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(s.dialect.param(len(args) + j + 1))
+			}
+			b.WriteByte(')')
 			variables, err := jsonText(nonNilMap(l.Variables))
 			if err != nil {
 				return err
@@ -81,16 +86,16 @@ func insertLeads(ctx context.Context, tx *sql.Tx, orgID string, ls []dialtone.Le
 // lookupChunk is how many numbers one IN (…) lookup names.
 const lookupChunk = 500
 
-// numbersIn returns which of numbers query finds: query has one "?" per number in an IN list
-// written as (%s), after its fixed args.
-func numbersIn(ctx context.Context, q querier, query string, fixed []any, numbers []string) (map[string]bool, error) {
+// numbersIn returns which of numbers query finds: query has its fixed args as $1…, then an IN
+// list written as (%s), which gets one parameter per number.
+func (s *Store) numbersIn(ctx context.Context, q querier, query string, fixed []any, numbers []string) (map[string]bool, error) {
 	found := make(map[string]bool)
 	for start := 0; start < len(numbers); start += lookupChunk {
 		chunk := numbers[start:min(start+lookupChunk, len(numbers))]
 		marks := make([]string, len(chunk))
 		args := append([]any{}, fixed...)
 		for i, n := range chunk {
-			marks[i] = fmt.Sprintf("$%d", len(fixed)+i+1)
+			marks[i] = s.dialect.param(len(fixed) + i + 1)
 			args = append(args, n)
 		}
 		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, strings.Join(marks, ", ")), args...)
@@ -113,8 +118,8 @@ func numbersIn(ctx context.Context, q querier, query string, fixed []any, number
 }
 
 // optedOutAmong returns which of numbers opted out of orgID's messages.
-func optedOutAmong(ctx context.Context, q querier, orgID string, numbers []string) (map[string]bool, error) {
-	return numbersIn(ctx, q, `SELECT phone_number FROM opt_outs WHERE organization_id = $1 AND phone_number IN (%s)`,
+func (s *Store) optedOutAmong(ctx context.Context, q querier, orgID string, numbers []string) (map[string]bool, error) {
+	return s.numbersIn(ctx, q, `SELECT phone_number FROM opt_outs WHERE organization_id = $1 AND phone_number IN (%s)`,
 		[]any{orgID}, numbers)
 }
 
@@ -126,12 +131,12 @@ func (s *Store) AddLeads(ctx context.Context, orgID, id string, numbers []string
 		if err != nil {
 			return err
 		}
-		existing, err := numbersIn(ctx, tx, `SELECT phone_number FROM leads WHERE campaign_id = $1 AND phone_number IN (%s)`,
+		existing, err := s.numbersIn(ctx, tx, `SELECT phone_number FROM leads WHERE campaign_id = $1 AND phone_number IN (%s)`,
 			[]any{id}, numbers)
 		if err != nil {
 			return fmt.Errorf("existing leads: %w", err)
 		}
-		opted, err := optedOutAmong(ctx, tx, orgID, numbers)
+		opted, err := s.optedOutAmong(ctx, tx, orgID, numbers)
 		if err != nil {
 			return fmt.Errorf("opted-out leads: %w", err)
 		}
@@ -139,7 +144,7 @@ func (s *Store) AddLeads(ctx context.Context, orgID, id string, numbers []string
 		if err != nil {
 			return callerError{err}
 		}
-		return insertLeads(ctx, tx, orgID, ls)
+		return s.insertLeads(ctx, tx, orgID, ls)
 	})
 	_, err = updateResult(struct{}{}, err, "add leads")
 	return err
