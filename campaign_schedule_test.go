@@ -252,29 +252,37 @@ func TestScheduleNextOpenDaylightSaving(t *testing.T) {
 	office := CampaignSchedule{Windows: []CallingWindow{{Days: everyDay, Start: "09:00", End: "17:00"}}}
 	utcAt := func(mo time.Month, d, h int) time.Time { return time.Date(2026, mo, d, h, 0, 0, 0, time.UTC) }
 
-	for _, tc := range []struct {
+	// Each change is checked on the two days before it, its own day and the day after: the
+	// window opens at before (UTC hour) on the days before, at after from the change on.
+	type dayCase struct {
 		zone *time.Location
 		mo   time.Month
 		d    int
 		want time.Time // the window's opening that day, in UTC
+	}
+	var days []dayCase
+	for _, ch := range []struct {
+		zone          *time.Location
+		mo            time.Month
+		d             int // the day of the change
+		before, after int
 	}{
-		// New York, spring forward on Sunday 2026-03-08 02:00 EST → 03:00 EDT.
-		{ny, 3, 6, utcAt(3, 6, 14)},
-		{ny, 3, 7, utcAt(3, 7, 14)},
-		{ny, 3, 8, utcAt(3, 8, 13)},
-		{ny, 3, 9, utcAt(3, 9, 13)},
-		// New York, fall back on Sunday 2026-11-01 02:00 EDT → 01:00 EST.
-		{ny, 10, 31, utcAt(10, 31, 13)},
-		{ny, 11, 1, utcAt(11, 1, 14)},
-		{ny, 11, 2, utcAt(11, 2, 14)},
-		// Berlin, spring forward on Sunday 2026-03-29 02:00 CET → 03:00 CEST.
-		{berlin, 3, 28, utcAt(3, 28, 8)},
-		{berlin, 3, 29, utcAt(3, 29, 7)},
-		{berlin, 3, 30, utcAt(3, 30, 7)},
-		// Berlin, fall back on Sunday 2026-10-25 03:00 CEST → 02:00 CET.
-		{berlin, 10, 24, utcAt(10, 24, 7)},
-		{berlin, 10, 25, utcAt(10, 25, 8)},
+		{ny, 3, 8, 14, 13},     // spring forward on Sunday 2026-03-08 02:00 EST → 03:00 EDT
+		{ny, 11, 1, 13, 14},    // fall back on Sunday 2026-11-01 02:00 EDT → 01:00 EST
+		{berlin, 3, 29, 8, 7},  // spring forward on Sunday 2026-03-29 02:00 CET → 03:00 CEST
+		{berlin, 10, 25, 7, 8}, // fall back on Sunday 2026-10-25 03:00 CEST → 02:00 CET
 	} {
+		for off := -2; off <= 1; off++ {
+			h := ch.before
+			if off >= 0 {
+				h = ch.after
+			}
+			// The date normalized, as time.Date does (November 0 is October 31).
+			_, mo, d := time.Date(2026, ch.mo, ch.d+off, 12, 0, 0, 0, time.UTC).Date()
+			days = append(days, dayCase{ch.zone, mo, d, utcAt(mo, d, h)})
+		}
+	}
+	for _, tc := range days {
 		name := fmt.Sprintf("%s 2026-%02d-%02d", tc.zone, tc.mo, tc.d)
 		t.Run(name, func(t *testing.T) {
 			loc := tc.zone

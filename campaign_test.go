@@ -11,71 +11,49 @@ import (
 // TestCampaignTransitions checks every ordered pair of campaign statuses against the state
 // table of the issue, written out here independently of CampaignStates.
 func TestCampaignTransitions(t *testing.T) {
-	expected := map[[2]CampaignStatus]bool{
-		{CampaignDraft, CampaignScheduled}:    true,
-		{CampaignDraft, CampaignCanceled}:     true,
-		{CampaignScheduled, CampaignRunning}:  true,
-		{CampaignScheduled, CampaignCanceled}: true,
-		{CampaignRunning, CampaignPaused}:     true,
-		{CampaignRunning, CampaignCompleted}:  true,
-		{CampaignRunning, CampaignCanceled}:   true,
-		{CampaignPaused, CampaignRunning}:     true,
-		{CampaignPaused, CampaignCompleted}:   true,
-		{CampaignPaused, CampaignCanceled}:    true,
-	}
-	terminal := map[CampaignStatus]bool{CampaignCompleted: true, CampaignCanceled: true}
-
-	statuses := CampaignStatuses()
-	want := []CampaignStatus{"draft", "scheduled", "running", "paused", "completed", "canceled"}
-	if fmt.Sprint(statuses) != fmt.Sprint(want) {
-		t.Fatalf("CampaignStatuses() = %v, want %v", statuses, want)
-	}
-	m := CampaignStates()
-	pairs, allowed := 0, 0
-	for _, from := range statuses {
-		if got := m.Terminal(from); got != terminal[from] {
-			t.Errorf("Terminal(%s) = %v, want %v", from, got, terminal[from])
-		}
-		for _, to := range statuses {
-			pairs++
-			name := fmt.Sprintf("%s->%s", from, to)
-			t.Run(name, func(t *testing.T) {
-				exp := expected[[2]CampaignStatus{from, to}]
-				if got := m.Allowed(from, to); got != exp {
-					t.Errorf("Allowed = %v, want %v", got, exp)
-				}
-				campaignCheckTransitionError(t, m.Check(from, to), exp, "campaign", string(from), string(to), terminal[from])
-			})
-			if expected[[2]CampaignStatus{from, to}] {
-				allowed++
-			}
-		}
-	}
-	if pairs != 36 || allowed != len(expected) {
-		t.Errorf("checked %d pairs (%d allowed), want 36 pairs (%d allowed)", pairs, allowed, len(expected))
-	}
+	checkStateTable(t, "campaign", CampaignStates(), CampaignStatuses(),
+		[]CampaignStatus{"draft", "scheduled", "running", "paused", "completed", "canceled"},
+		map[[2]CampaignStatus]bool{
+			{CampaignDraft, CampaignScheduled}:    true,
+			{CampaignDraft, CampaignCanceled}:     true,
+			{CampaignScheduled, CampaignRunning}:  true,
+			{CampaignScheduled, CampaignCanceled}: true,
+			{CampaignRunning, CampaignPaused}:     true,
+			{CampaignRunning, CampaignCompleted}:  true,
+			{CampaignRunning, CampaignCanceled}:   true,
+			{CampaignPaused, CampaignRunning}:     true,
+			{CampaignPaused, CampaignCompleted}:   true,
+			{CampaignPaused, CampaignCanceled}:    true,
+		},
+		map[CampaignStatus]bool{CampaignCompleted: true, CampaignCanceled: true})
 }
 
 // TestLeadTransitions checks every ordered pair of lead statuses against the state table of
 // the issue, written out here independently of LeadStates.
 func TestLeadTransitions(t *testing.T) {
-	expected := map[[2]LeadStatus]bool{
-		{LeadPending, LeadCalling}:   true,
-		{LeadPending, LeadSkipped}:   true,
-		{LeadPending, LeadCanceled}:  true,
-		{LeadCalling, LeadPending}:   true,
-		{LeadCalling, LeadCompleted}: true,
-		{LeadCalling, LeadFailed}:    true,
-		{LeadCalling, LeadCanceled}:  true,
-	}
-	terminal := map[LeadStatus]bool{LeadCompleted: true, LeadFailed: true, LeadSkipped: true, LeadCanceled: true}
+	checkStateTable(t, "lead", LeadStates(), LeadStatuses(),
+		[]LeadStatus{"pending", "calling", "completed", "failed", "skipped", "canceled"},
+		map[[2]LeadStatus]bool{
+			{LeadPending, LeadCalling}:   true,
+			{LeadPending, LeadSkipped}:   true,
+			{LeadPending, LeadCanceled}:  true,
+			{LeadCalling, LeadPending}:   true,
+			{LeadCalling, LeadCompleted}: true,
+			{LeadCalling, LeadFailed}:    true,
+			{LeadCalling, LeadCanceled}:  true,
+		},
+		map[LeadStatus]bool{LeadCompleted: true, LeadFailed: true, LeadSkipped: true, LeadCanceled: true})
+}
 
-	statuses := LeadStatuses()
-	want := []LeadStatus{"pending", "calling", "completed", "failed", "skipped", "canceled"}
+// checkStateTable checks machine m (named machine in its errors) against a state table written
+// out by the test: its statuses are want, in order; exactly the pairs in expected are allowed,
+// each other pair is refused by Check with a *TransitionError; exactly the statuses in terminal
+// are terminal. Every ordered pair of statuses is a subtest "from->to".
+func checkStateTable[S ~string](t *testing.T, machine string, m StateMachine[S], statuses, want []S, expected map[[2]S]bool, terminal map[S]bool) {
+	t.Helper()
 	if fmt.Sprint(statuses) != fmt.Sprint(want) {
-		t.Fatalf("LeadStatuses() = %v, want %v", statuses, want)
+		t.Fatalf("%s statuses = %v, want %v", machine, statuses, want)
 	}
-	m := LeadStates()
 	pairs, allowed := 0, 0
 	for _, from := range statuses {
 		if got := m.Terminal(from); got != terminal[from] {
@@ -83,21 +61,20 @@ func TestLeadTransitions(t *testing.T) {
 		}
 		for _, to := range statuses {
 			pairs++
-			name := fmt.Sprintf("%s->%s", from, to)
-			t.Run(name, func(t *testing.T) {
-				exp := expected[[2]LeadStatus{from, to}]
+			exp := expected[[2]S{from, to}]
+			t.Run(fmt.Sprintf("%s->%s", from, to), func(t *testing.T) {
 				if got := m.Allowed(from, to); got != exp {
 					t.Errorf("Allowed = %v, want %v", got, exp)
 				}
-				campaignCheckTransitionError(t, m.Check(from, to), exp, "lead", string(from), string(to), terminal[from])
+				campaignCheckTransitionError(t, m.Check(from, to), exp, machine, string(from), string(to), terminal[from])
 			})
-			if expected[[2]LeadStatus{from, to}] {
+			if exp {
 				allowed++
 			}
 		}
 	}
-	if pairs != 36 || allowed != len(expected) {
-		t.Errorf("checked %d pairs (%d allowed), want 36 pairs (%d allowed)", pairs, allowed, len(expected))
+	if want := len(want) * len(want); pairs != want || allowed != len(expected) {
+		t.Errorf("checked %d pairs (%d allowed), want %d pairs (%d allowed)", pairs, allowed, want, len(expected))
 	}
 }
 
@@ -150,38 +127,28 @@ func TestCampaignLeadUnknownStatus(t *testing.T) {
 // TestCampaignEveryStatusIsReachable checks that every status can be reached from draft
 // (campaigns) or pending (leads) through allowed transitions.
 func TestCampaignEveryStatusIsReachable(t *testing.T) {
-	cm := CampaignStates()
-	seen := map[CampaignStatus]bool{CampaignDraft: true}
+	checkEveryStatusReachable(t, "campaign", CampaignStates(), CampaignStatuses(), CampaignDraft)
+	checkEveryStatusReachable(t, "lead", LeadStates(), LeadStatuses(), LeadPending)
+}
+
+// checkEveryStatusReachable checks that every one of statuses can be reached from start
+// through transitions m allows.
+func checkEveryStatusReachable[S ~string](t *testing.T, machine string, m StateMachine[S], statuses []S, start S) {
+	t.Helper()
+	seen := map[S]bool{start: true}
 	for changed := true; changed; {
 		changed = false
-		for _, from := range CampaignStatuses() {
-			for _, to := range CampaignStatuses() {
-				if seen[from] && !seen[to] && cm.Allowed(from, to) {
+		for _, from := range statuses {
+			for _, to := range statuses {
+				if seen[from] && !seen[to] && m.Allowed(from, to) {
 					seen[to], changed = true, true
 				}
 			}
 		}
 	}
-	for _, s := range CampaignStatuses() {
+	for _, s := range statuses {
 		if !seen[s] {
-			t.Errorf("campaign status %s is unreachable from draft", s)
-		}
-	}
-	lm := LeadStates()
-	lseen := map[LeadStatus]bool{LeadPending: true}
-	for changed := true; changed; {
-		changed = false
-		for _, from := range LeadStatuses() {
-			for _, to := range LeadStatuses() {
-				if lseen[from] && !lseen[to] && lm.Allowed(from, to) {
-					lseen[to], changed = true, true
-				}
-			}
-		}
-	}
-	for _, s := range LeadStatuses() {
-		if !lseen[s] {
-			t.Errorf("lead status %s is unreachable from pending", s)
+			t.Errorf("%s status %s is unreachable from %s", machine, s, start)
 		}
 	}
 }

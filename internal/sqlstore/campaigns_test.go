@@ -83,6 +83,23 @@ func addLeads(t *testing.T, st *sqlstore.Store, orgID, campaignID string, ls ...
 	}
 }
 
+// addLeadsIn stores a lead of orgID's campaign campaignID in each of statuses, numbered from
+// leadNumber(0) on, the pending ones due at baseTime(), and returns them.
+func addLeadsIn(t *testing.T, st *sqlstore.Store, orgID, campaignID string, statuses ...dialtone.LeadStatus) []dialtone.Lead {
+	t.Helper()
+	due := baseTime()
+	ls := make([]dialtone.Lead, len(statuses))
+	for i, s := range statuses {
+		var next *time.Time
+		if s == dialtone.LeadPending {
+			next = &due
+		}
+		ls[i] = newLeadValues(campaignID, leadNumber(i), s, next)
+	}
+	addLeads(t, st, orgID, campaignID, ls...)
+	return ls
+}
+
 func leadIDs(ls []dialtone.Lead) []string {
 	out := make([]string, 0, len(ls))
 	for _, l := range ls {
@@ -107,6 +124,75 @@ func getLead(t *testing.T, st *sqlstore.Store, orgID, campaignID, id string) dia
 		t.Fatalf("GetLead %s: %v", id, err)
 	}
 	return l
+}
+
+// checkLead checks that lead want of orgID reads back as is, but for its Seq, which the store
+// assigns; what names the read in the error.
+func checkLead(t *testing.T, st *sqlstore.Store, orgID string, want dialtone.Lead, what string) {
+	t.Helper()
+	got := getLead(t, st, orgID, want.CampaignID, want.ID)
+	want.Seq = got.Seq
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s =\n %+v\nwant\n %+v", what, got, want)
+	}
+}
+
+// pageCase is one call of a list method: the filter and page asked for, the ids it must
+// return, in order, and whether more must follow.
+type pageCase[F any] struct {
+	f    F
+	lp   dialtone.ListParams
+	want []string
+	more bool
+}
+
+// checkPages makes each call of cases to list, a list method named name in errors, and checks
+// the page it returns (ids names its items) and whether more follow.
+func checkPages[F, T any](t *testing.T, name string, list func(F, dialtone.ListParams) ([]T, bool, error), ids func([]T) []string, cases []pageCase[F]) {
+	t.Helper()
+	for _, tc := range cases {
+		items, more, err := list(tc.f, tc.lp)
+		if err != nil {
+			t.Fatalf("%s(%+v, %+v): %v", name, tc.f, tc.lp, err)
+		}
+		if got := ids(items); !slices.Equal(got, tc.want) || more != tc.more {
+			t.Errorf("%s(%+v, %+v) = %v, more %v; want %v, more %v", name, tc.f, tc.lp, got, more, tc.want, tc.more)
+		}
+	}
+}
+
+// A campaignPage or a leadPage is one call of ListCampaigns or ListLeads.
+type (
+	campaignPage = pageCase[dialtone.CampaignFilter]
+	leadPage     = pageCase[dialtone.LeadFilter]
+)
+
+// checkCampaignPages checks the pages of orgID's campaigns, as checkPages does.
+func checkCampaignPages(t *testing.T, st *sqlstore.Store, orgID string, cases []campaignPage) {
+	t.Helper()
+	checkPages(t, "ListCampaigns", func(f dialtone.CampaignFilter, lp dialtone.ListParams) ([]dialtone.Campaign, bool, error) {
+		return st.ListCampaigns(t.Context(), orgID, f, lp)
+	}, campaignIDs, cases)
+}
+
+// checkLeadPages checks the pages of the leads of orgID's campaign campaignID, as checkPages
+// does.
+func checkLeadPages(t *testing.T, st *sqlstore.Store, orgID, campaignID string, cases []leadPage) {
+	t.Helper()
+	checkPages(t, "ListLeads", func(f dialtone.LeadFilter, lp dialtone.ListParams) ([]dialtone.Lead, bool, error) {
+		return st.ListLeads(t.Context(), orgID, campaignID, f, lp)
+	}, leadIDs, cases)
+}
+
+// checkNotFound checks that do, a call of the store that finds nothing (another organization's
+// resource, or none), returns core.ErrNotFound without calling the callback it gives the store,
+// which sets *called.
+func checkNotFound(t *testing.T, what string, do func(called *bool) error) {
+	t.Helper()
+	called := false
+	if err := do(&called); err != core.ErrNotFound || called {
+		t.Errorf("%s: %v (callback called: %v)", what, err, called)
+	}
 }
 
 // getCampaignRow reads a campaign that must exist.
@@ -151,68 +237,76 @@ func calling(l dialtone.Lead, call dialtone.Call, at time.Time) dialtone.Lead {
 	return l
 }
 
-func TestCampaignInsertGetList(t *testing.T) {
+// campaignWorld is what the campaign tests start from: an organization with an agent, and
+// another organization with its own.
+type campaignWorld struct {
+	org, other        dialtone.Organization
+	agent, otherAgent dialtone.Agent
+}
+
+// campaignAndSibling stores two campaigns of w.org in status: the one a test works on, and a
+// sibling whose leads it must leave alone.
+func (w campaignWorld) campaignAndSibling(t *testing.T, st *sqlstore.Store, status dialtone.CampaignStatus) (c, sibling dialtone.Campaign) {
+	t.Helper()
+	return insertCampaign(t, st, w.org.ID, w.agent.ID, status), insertCampaign(t, st, w.org.ID, w.agent.ID, status)
+}
+
+// eachCampaignWorld runs body, in parallel with other tests, on every store (sqltest.Each),
+// each holding a fresh campaignWorld.
+func eachCampaignWorld(t *testing.T, body func(t *testing.T, st *sqlstore.Store, w campaignWorld)) {
+	t.Helper()
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := t.Context()
 		org, _ := createOrg(t, st, "Acme")
 		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		otherAgent := insertAgent(t, st, other.ID, "Theirs")
+		body(t, st, campaignWorld{org: org, other: other,
+			agent: insertAgent(t, st, org.ID, "Caller"), otherAgent: insertAgent(t, st, other.ID, "Theirs")})
+	})
+}
 
-		a := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignDraft)
-		got, err := st.GetCampaign(ctx, org.ID, a.ID)
+func TestCampaignInsertGetList(t *testing.T) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
+		ctx := t.Context()
+		a := insertCampaign(t, st, w.org.ID, w.agent.ID, dialtone.CampaignDraft)
+		got, err := st.GetCampaign(ctx, w.org.ID, a.ID)
 		if err != nil || !reflect.DeepEqual(got, a) {
 			t.Fatalf("GetCampaign =\n %+v, %v\nwant\n %+v", got, err, a)
 		}
 		// A running campaign with every optional column set, and one with every one unset.
-		b := newCampaignValues(agent.ID, "Running", dialtone.CampaignRunning, baseTime())
-		b.OrganizationID = org.ID
+		b := newCampaignValues(w.agent.ID, "Running", dialtone.CampaignRunning, baseTime())
+		b.OrganizationID = w.org.ID
 		tick, started := stored(baseTime().Add(time.Minute)), stored(baseTime().Add(time.Second))
 		b.NextDialAt, b.TickAt, b.StartedAt = stored(baseTime().Add(2*time.Second)), &tick, &started
-		if err := st.InsertCampaign(ctx, org.ID, b); err != nil {
+		if err := st.InsertCampaign(ctx, w.org.ID, b); err != nil {
 			t.Fatal(err)
 		}
-		if got := getCampaignRow(t, st, org.ID, b.ID); !reflect.DeepEqual(got, b) {
+		if got := getCampaignRow(t, st, w.org.ID, b.ID); !reflect.DeepEqual(got, b) {
 			t.Errorf("GetCampaign =\n %+v\nwant\n %+v", got, b)
 		}
-		c := newCampaignValues(agent.ID, "Bare", dialtone.CampaignDraft, baseTime())
-		c.OrganizationID, c.CallsPerSecond, c.Metadata, c.FromNumbers = org.ID, nil, nil, nil
+		c := newCampaignValues(w.agent.ID, "Bare", dialtone.CampaignDraft, baseTime())
+		c.OrganizationID, c.CallsPerSecond, c.Metadata, c.FromNumbers = w.org.ID, nil, nil, nil
 		c.Schedule = dialtone.CampaignSchedule{Timezone: "UTC"}
-		if err := st.InsertCampaign(ctx, org.ID, c); err != nil {
+		if err := st.InsertCampaign(ctx, w.org.ID, c); err != nil {
 			t.Fatal(err)
 		}
 		wantC := c
 		wantC.Metadata, wantC.FromNumbers = map[string]string{}, []string{}
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, wantC) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, wantC) {
 			t.Errorf("GetCampaign of a bare campaign =\n %+v\nwant\n %+v", got, wantC)
 		}
-		d := insertCampaign(t, st, other.ID, otherAgent.ID, dialtone.CampaignDraft)
+		d := insertCampaign(t, st, w.other.ID, w.otherAgent.ID, dialtone.CampaignDraft)
 
-		if _, err := st.GetCampaign(ctx, other.ID, a.ID); err != core.ErrNotFound {
+		if _, err := st.GetCampaign(ctx, w.other.ID, a.ID); err != core.ErrNotFound {
 			t.Errorf("foreign GetCampaign: %v", err)
 		}
-		if _, err := st.GetCampaign(ctx, org.ID, "cmp_nope"); err != core.ErrNotFound {
+		if _, err := st.GetCampaign(ctx, w.org.ID, "cmp_nope"); err != core.ErrNotFound {
 			t.Errorf("GetCampaign of nothing: %v", err)
 		}
 		if p, err := st.CampaignProgress(ctx, a.ID); err != nil || p != (dialtone.CampaignProgress{}) {
 			t.Errorf("CampaignProgress without leads = %+v, %v", p, err)
 		}
 
-		list := func(f dialtone.CampaignFilter, lp dialtone.ListParams) ([]string, bool) {
-			t.Helper()
-			cs, more, err := st.ListCampaigns(ctx, org.ID, f, lp)
-			if err != nil {
-				t.Fatalf("ListCampaigns(%+v, %+v): %v", f, lp, err)
-			}
-			return campaignIDs(cs), more
-		}
-		for _, tc := range []struct {
-			f    dialtone.CampaignFilter
-			lp   dialtone.ListParams
-			want []string
-			more bool
-		}{
+		checkCampaignPages(t, st, w.org.ID, []campaignPage{
 			{dialtone.CampaignFilter{}, dialtone.ListParams{}, []string{c.ID, b.ID, a.ID}, false},
 			{dialtone.CampaignFilter{Status: dialtone.CampaignDraft}, dialtone.ListParams{}, []string{c.ID, a.ID}, false},
 			{dialtone.CampaignFilter{Status: dialtone.CampaignRunning}, dialtone.ListParams{}, []string{b.ID}, false},
@@ -224,52 +318,32 @@ func TestCampaignInsertGetList(t *testing.T) {
 			{dialtone.CampaignFilter{}, dialtone.ListParams{Limit: 1, EndingBefore: a.ID}, []string{b.ID}, true},
 			// A cursor stays valid when its campaign does not match the filter.
 			{dialtone.CampaignFilter{Status: dialtone.CampaignDraft}, dialtone.ListParams{StartingAfter: b.ID}, []string{a.ID}, false},
-		} {
-			if got, more := list(tc.f, tc.lp); !slices.Equal(got, tc.want) || more != tc.more {
-				t.Errorf("ListCampaigns(%+v, %+v) = %v, more %v; want %v, more %v", tc.f, tc.lp, got, more, tc.want, tc.more)
-			}
-		}
-		cs, _, err := st.ListCampaigns(ctx, org.ID, dialtone.CampaignFilter{Status: dialtone.CampaignRunning}, dialtone.ListParams{})
+		})
+		cs, _, err := st.ListCampaigns(ctx, w.org.ID, dialtone.CampaignFilter{Status: dialtone.CampaignRunning}, dialtone.ListParams{})
 		if err != nil || len(cs) != 1 || !reflect.DeepEqual(cs[0], b) {
 			t.Errorf("listed campaign =\n %+v, %v\nwant\n %+v", cs, err, b)
 		}
-		if _, _, err := st.ListCampaigns(ctx, org.ID, dialtone.CampaignFilter{}, dialtone.ListParams{StartingAfter: d.ID}); !errors.Is(err, core.ErrBadCursor) {
+		if _, _, err := st.ListCampaigns(ctx, w.org.ID, dialtone.CampaignFilter{}, dialtone.ListParams{StartingAfter: d.ID}); !errors.Is(err, core.ErrBadCursor) {
 			t.Errorf("foreign cursor: %v", err)
 		}
-		if cs, _, err := st.ListCampaigns(ctx, other.ID, dialtone.CampaignFilter{}, dialtone.ListParams{}); err != nil || !slices.Equal(campaignIDs(cs), []string{d.ID}) {
-			t.Errorf("other organization's campaigns = %v, %v", campaignIDs(cs), err)
-		}
+		checkCampaignPages(t, st, w.other.ID, []campaignPage{{want: []string{d.ID}}})
 	})
 }
 
 func TestUpdateCampaign(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		sibling := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		due := baseTime()
-		var ls []dialtone.Lead
-		for i, s := range []dialtone.LeadStatus{dialtone.LeadPending, dialtone.LeadPending, dialtone.LeadPending,
-			dialtone.LeadCalling, dialtone.LeadCompleted, dialtone.LeadFailed, dialtone.LeadSkipped} {
-			var next *time.Time
-			if s == dialtone.LeadPending {
-				next = &due
-			}
-			ls = append(ls, newLeadValues(c.ID, leadNumber(i), s, next))
-		}
-		addLeads(t, st, org.ID, c.ID, ls...)
-		addLeads(t, st, org.ID, sibling.ID, newLeadValues(sibling.ID, leadNumber(0), dialtone.LeadPending, &due))
+		c, sibling := w.campaignAndSibling(t, st, dialtone.CampaignRunning)
+		ls := addLeadsIn(t, st, w.org.ID, c.ID, dialtone.LeadPending, dialtone.LeadPending, dialtone.LeadPending,
+			dialtone.LeadCalling, dialtone.LeadCompleted, dialtone.LeadFailed, dialtone.LeadSkipped)
+		addLeadsIn(t, st, w.org.ID, sibling.ID, dialtone.LeadPending)
 		wantProgress := dialtone.CampaignProgress{Total: 7, Pending: 3, Calling: 1, Completed: 1, Failed: 1, Skipped: 1}
 		if p, err := st.CampaignProgress(ctx, c.ID); err != nil || p != wantProgress {
 			t.Fatalf("CampaignProgress = %+v, %v; want %+v", p, err, wantProgress)
 		}
 
 		// mutate's error is returned as is and stores nothing, whatever mutate changed.
-		_, err := st.UpdateCampaign(ctx, org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
+		_, err := st.UpdateCampaign(ctx, w.org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
 			if x.Progress != wantProgress {
 				t.Errorf("mutate saw Progress %+v, want %+v", x.Progress, wantProgress)
 			}
@@ -279,7 +353,7 @@ func TestUpdateCampaign(t *testing.T) {
 		if err != errBoom {
 			t.Fatalf("UpdateCampaign with a failing mutate: %v, want boom as is", err)
 		}
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, c) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, c) {
 			t.Errorf("after a failed mutate =\n %+v\nwant\n %+v", got, c)
 		}
 		if p, _ := st.CampaignProgress(ctx, c.ID); p != wantProgress {
@@ -292,7 +366,7 @@ func TestUpdateCampaign(t *testing.T) {
 		// A change is stored, with its events; creation time, id and organization are not.
 		later := stored(baseTime().Add(time.Hour))
 		tick := stored(later.Add(time.Minute))
-		up, err := st.UpdateCampaign(ctx, org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
+		up, err := st.UpdateCampaign(ctx, w.org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
 			x.Name, x.Status, x.Metadata, x.UpdatedAt, x.TickAt = "Renamed", dialtone.CampaignPaused, map[string]string{"k": "v"}, later, &tick
 			x.MaxConcurrentCalls, x.CallsPerSecond, x.NextDialAt = 5, nil, later
 			x.CreatedAt = later
@@ -304,7 +378,7 @@ func TestUpdateCampaign(t *testing.T) {
 		want := c
 		want.Name, want.Status, want.Metadata, want.UpdatedAt, want.TickAt = "Renamed", dialtone.CampaignPaused, map[string]string{"k": "v"}, later, &tick
 		want.MaxConcurrentCalls, want.CallsPerSecond, want.NextDialAt = 5, nil, later
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, want) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, want) {
 			t.Errorf("stored campaign =\n %+v\nwant\n %+v", got, want)
 		}
 		if n := countWhere(t, st, `SELECT COUNT(*) FROM events WHERE object_id = $1 AND type = $2`, c.ID, dialtone.EventCampaignPaused); n != 1 {
@@ -313,7 +387,7 @@ func TestUpdateCampaign(t *testing.T) {
 
 		// CancelLeads cancels the pending leads only, at the campaign's UpdatedAt.
 		end := stored(baseTime().Add(2 * time.Hour))
-		up, err = st.UpdateCampaign(ctx, org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
+		up, err = st.UpdateCampaign(ctx, w.org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
 			x.Status, x.CanceledAt, x.UpdatedAt, x.TickAt = dialtone.CampaignCanceled, &end, end, nil
 			return core.CampaignWrite{CancelLeads: true}, nil
 		})
@@ -321,57 +395,40 @@ func TestUpdateCampaign(t *testing.T) {
 		if err != nil || up.Status != dialtone.CampaignCanceled || up.Progress != wantProgress {
 			t.Fatalf("UpdateCampaign with CancelLeads = %+v, %v; want progress %+v", up, err, wantProgress)
 		}
-		for i, l := range ls {
-			got := getLead(t, st, org.ID, c.ID, l.ID)
-			want := l
-			want.Seq = got.Seq
-			if l.Status == dialtone.LeadPending {
+		for i, want := range ls {
+			if want.Status == dialtone.LeadPending {
 				want.Status, want.NextAttemptAt, want.CompletedAt, want.UpdatedAt = dialtone.LeadCanceled, nil, &end, end
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("lead %d after CancelLeads =\n %+v\nwant\n %+v", i, got, want)
-			}
+			checkLead(t, st, w.org.ID, want, fmt.Sprintf("lead %d after CancelLeads", i))
 		}
 		if p, _ := st.CampaignProgress(ctx, sibling.ID); p != (dialtone.CampaignProgress{Total: 1, Pending: 1}) {
 			t.Errorf("another campaign's leads were canceled: %+v", p)
 		}
 
-		called := false
-		if _, err := st.UpdateCampaign(ctx, other.ID, c.ID, func(*dialtone.Campaign) (core.CampaignWrite, error) {
-			called = true
-			return core.CampaignWrite{}, nil
-		}); err != core.ErrNotFound || called {
-			t.Errorf("foreign UpdateCampaign: %v (mutate called: %v)", err, called)
-		}
-		if _, err := st.UpdateCampaign(ctx, org.ID, "cmp_nope", func(*dialtone.Campaign) (core.CampaignWrite, error) {
-			return core.CampaignWrite{}, nil
-		}); err != core.ErrNotFound {
-			t.Errorf("UpdateCampaign of nothing: %v", err)
+		for _, tc := range []struct{ what, org, campaign string }{
+			{"foreign UpdateCampaign", w.other.ID, c.ID}, {"UpdateCampaign of nothing", w.org.ID, "cmp_nope"},
+		} {
+			checkNotFound(t, tc.what, func(called *bool) error {
+				_, err := st.UpdateCampaign(ctx, tc.org, tc.campaign, func(*dialtone.Campaign) (core.CampaignWrite, error) {
+					*called = true
+					return core.CampaignWrite{}, nil
+				})
+				return err
+			})
 		}
 	})
 }
 
 func TestDeleteCampaign(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignDraft)
-		keep := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignDraft)
-		due := baseTime()
-		var ls []dialtone.Lead
-		for i := range 3 {
-			ls = append(ls, newLeadValues(c.ID, leadNumber(i), dialtone.LeadPending, &due))
-		}
-		addLeads(t, st, org.ID, c.ID, ls...)
-		addLeads(t, st, org.ID, keep.ID, newLeadValues(keep.ID, leadNumber(0), dialtone.LeadPending, &due),
-			newLeadValues(keep.ID, leadNumber(1), dialtone.LeadPending, &due))
+		c, keep := w.campaignAndSibling(t, st, dialtone.CampaignDraft)
+		ls := addLeadsIn(t, st, w.org.ID, c.ID, dialtone.LeadPending, dialtone.LeadPending, dialtone.LeadPending)
+		addLeadsIn(t, st, w.org.ID, keep.ID, dialtone.LeadPending, dialtone.LeadPending)
 
 		// check refuses: its error as is, nothing deleted.
 		var seen dialtone.Campaign
-		if err := st.DeleteCampaign(ctx, org.ID, c.ID, func(x dialtone.Campaign) error {
+		if err := st.DeleteCampaign(ctx, w.org.ID, c.ID, func(x dialtone.Campaign) error {
 			seen = x
 			return errBoom
 		}); err != errBoom {
@@ -380,53 +437,45 @@ func TestDeleteCampaign(t *testing.T) {
 		if !reflect.DeepEqual(seen, c) {
 			t.Errorf("check was given\n %+v\nwant\n %+v", seen, c)
 		}
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, c) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, c) {
 			t.Errorf("after a refused delete: %+v", got)
 		}
 		if p, _ := st.CampaignProgress(ctx, c.ID); p.Total != 3 {
 			t.Errorf("after a refused delete: %d leads, want 3", p.Total)
 		}
-		called := false
-		if err := st.DeleteCampaign(ctx, other.ID, c.ID, func(dialtone.Campaign) error { called = true; return nil }); err != core.ErrNotFound || called {
-			t.Errorf("foreign DeleteCampaign: %v (check called: %v)", err, called)
-		}
+		checkNotFound(t, "foreign DeleteCampaign", func(called *bool) error {
+			return st.DeleteCampaign(ctx, w.other.ID, c.ID, func(dialtone.Campaign) error { *called = true; return nil })
+		})
 
 		// check allows: the campaign and its leads are gone, and nothing else.
-		if err := st.DeleteCampaign(ctx, org.ID, c.ID, func(dialtone.Campaign) error { return nil }); err != nil {
+		if err := st.DeleteCampaign(ctx, w.org.ID, c.ID, func(dialtone.Campaign) error { return nil }); err != nil {
 			t.Fatalf("DeleteCampaign: %v", err)
 		}
-		if _, err := st.GetCampaign(ctx, org.ID, c.ID); err != core.ErrNotFound {
+		if _, err := st.GetCampaign(ctx, w.org.ID, c.ID); err != core.ErrNotFound {
 			t.Errorf("GetCampaign after delete: %v", err)
 		}
 		if n := countWhere(t, st, `SELECT COUNT(*) FROM leads WHERE campaign_id = $1`, c.ID); n != 0 {
 			t.Errorf("%d leads left after delete", n)
 		}
-		if _, err := st.GetLead(ctx, org.ID, c.ID, ls[0].ID); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.org.ID, c.ID, ls[0].ID); err != core.ErrNotFound {
 			t.Errorf("GetLead after delete: %v", err)
 		}
-		if err := st.DeleteCampaign(ctx, org.ID, c.ID, func(dialtone.Campaign) error { return nil }); err != core.ErrNotFound {
+		if err := st.DeleteCampaign(ctx, w.org.ID, c.ID, func(dialtone.Campaign) error { return nil }); err != core.ErrNotFound {
 			t.Errorf("second DeleteCampaign: %v", err)
 		}
 		if p, _ := st.CampaignProgress(ctx, keep.ID); p.Total != 2 {
 			t.Errorf("another campaign has %d leads after the delete, want 2", p.Total)
 		}
-		if cs, _, err := st.ListCampaigns(ctx, org.ID, dialtone.CampaignFilter{}, dialtone.ListParams{}); err != nil || !slices.Equal(campaignIDs(cs), []string{keep.ID}) {
-			t.Errorf("ListCampaigns after delete = %v, %v", campaignIDs(cs), err)
-		}
+		checkCampaignPages(t, st, w.org.ID, []campaignPage{{want: []string{keep.ID}}})
 	})
 }
 
 func TestAddLeads(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignDraft)
-		sibling := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignDraft)
-		n := insertNumber(t, st, org.ID, nil)
-		otherNumber := insertNumber(t, st, other.ID, nil)
+		c, sibling := w.campaignAndSibling(t, st, dialtone.CampaignDraft)
+		n := insertNumber(t, st, w.org.ID, nil)
+		otherNumber := insertNumber(t, st, w.other.ID, nil)
 
 		// 1,234 numbers, so that every lookup spans three IN chunks of 500 and every insert
 		// of more than 500 leads several INSERT statements.
@@ -437,9 +486,9 @@ func TestAddLeads(t *testing.T) {
 		}
 		opted := []int{7, 742, 1203} // one in each chunk
 		for _, i := range opted {
-			optOut(t, st, org.ID, n, numbers[i])
+			optOut(t, st, w.org.ID, n, numbers[i])
 		}
-		optOut(t, st, other.ID, otherNumber, numbers[10]) // another organization's opt-out
+		optOut(t, st, w.other.ID, otherNumber, numbers[10]) // another organization's opt-out
 
 		due := baseTime()
 		leadsFor := func(campaignID string, idx []int) []dialtone.Lead {
@@ -465,8 +514,8 @@ func TestAddLeads(t *testing.T) {
 		}
 		firstLeads := leadsFor(c.ID, first)
 		firstNumbers := phoneNumbers(firstLeads)
-		if err := st.AddLeads(ctx, org.ID, c.ID, firstNumbers, func(x dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
-			if x.ID != c.ID || x.Status != dialtone.CampaignDraft || x.OrganizationID != org.ID {
+		if err := st.AddLeads(ctx, w.org.ID, c.ID, firstNumbers, func(x dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
+			if x.ID != c.ID || x.Status != dialtone.CampaignDraft || x.OrganizationID != w.org.ID {
 				t.Errorf("decide was given campaign %+v", x)
 			}
 			if len(existing) != 0 {
@@ -480,7 +529,7 @@ func TestAddLeads(t *testing.T) {
 			t.Fatalf("AddLeads: %v", err)
 		}
 		// Leads of another campaign are not this one's.
-		addLeads(t, st, org.ID, sibling.ID, leadsFor(sibling.ID, []int{1, 2, 4, 5, 1000})...)
+		addLeads(t, st, w.org.ID, sibling.ID, leadsFor(sibling.ID, []int{1, 2, 4, 5, 1000})...)
 
 		// decide's error stores nothing and is returned as is.
 		var rest []int
@@ -490,7 +539,7 @@ func TestAddLeads(t *testing.T) {
 			}
 		}
 		restLeads := leadsFor(c.ID, rest)
-		err := st.AddLeads(ctx, org.ID, c.ID, numbers, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
+		err := st.AddLeads(ctx, w.org.ID, c.ID, numbers, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
 			if !maps.Equal(existing, set(first)) {
 				t.Errorf("existing has %d numbers, want the %d of the first batch", len(existing), len(first))
 			}
@@ -507,7 +556,7 @@ func TestAddLeads(t *testing.T) {
 		}
 
 		// The rest: 822 leads in two INSERT statements.
-		if err := st.AddLeads(ctx, org.ID, c.ID, numbers, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
+		if err := st.AddLeads(ctx, w.org.ID, c.ID, numbers, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
 			if !maps.Equal(existing, set(first)) || !maps.Equal(optedOut, set(opted)) {
 				t.Errorf("existing %d numbers, optedOut %v", len(existing), optedOut)
 			}
@@ -520,21 +569,15 @@ func TestAddLeads(t *testing.T) {
 		}
 		// Every lead reads back as stored, in upload order.
 		for _, l := range []dialtone.Lead{firstLeads[0], firstLeads[len(firstLeads)-1], restLeads[0], restLeads[499], restLeads[500], restLeads[len(restLeads)-1]} {
-			got := getLead(t, st, org.ID, c.ID, l.ID)
-			want := l
-			want.Seq = got.Seq
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("GetLead =\n %+v\nwant\n %+v", got, want)
-			}
+			checkLead(t, st, w.org.ID, l, "GetLead")
 		}
-		page, more, err := st.ListLeads(ctx, org.ID, c.ID, dialtone.LeadFilter{}, dialtone.ListParams{Limit: 3})
-		if want := leadIDs(restLeads[len(restLeads)-3:]); err != nil || !more || !slices.Equal(leadIDs(page), []string{want[2], want[1], want[0]}) {
-			t.Errorf("newest leads = %v, %v, %v; want the last three uploaded, newest first", leadIDs(page), more, err)
-		}
-		if a, b := getLead(t, st, org.ID, c.ID, restLeads[499].ID), getLead(t, st, org.ID, c.ID, restLeads[500].ID); a.Seq >= b.Seq {
+		// The newest first: the last three uploaded.
+		last := leadIDs(restLeads[len(restLeads)-3:])
+		checkLeadPages(t, st, w.org.ID, c.ID, []leadPage{{lp: dialtone.ListParams{Limit: 3}, want: []string{last[2], last[1], last[0]}, more: true}})
+		if a, b := getLead(t, st, w.org.ID, c.ID, restLeads[499].ID), getLead(t, st, w.org.ID, c.ID, restLeads[500].ID); a.Seq >= b.Seq {
 			t.Errorf("upload order lost across INSERT statements: seq %d then %d", a.Seq, b.Seq)
 		}
-		if getLead(t, st, org.ID, c.ID, firstLeads[len(firstLeads)-1].ID).Seq >= getLead(t, st, org.ID, c.ID, restLeads[0].ID).Seq {
+		if getLead(t, st, w.org.ID, c.ID, firstLeads[len(firstLeads)-1].ID).Seq >= getLead(t, st, w.org.ID, c.ID, restLeads[0].ID).Seq {
 			t.Error("a later batch's lead has a lower seq")
 		}
 
@@ -546,7 +589,7 @@ func TestAddLeads(t *testing.T) {
 		}
 		dup := newLeadValues(c.ID, numbers[0], dialtone.LeadPending, &due)
 		batch := append(slices.Clone(fresh), dup)
-		err = st.AddLeads(ctx, org.ID, c.ID, phoneNumbers(batch), func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
+		err = st.AddLeads(ctx, w.org.ID, c.ID, phoneNumbers(batch), func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
 			return batch, nil
 		})
 		if err == nil || errors.Is(err, core.ErrNotFound) {
@@ -555,12 +598,12 @@ func TestAddLeads(t *testing.T) {
 		if p, _ := st.CampaignProgress(ctx, c.ID); p.Total != total {
 			t.Errorf("a failed batch stored leads: %d, want %d", p.Total, total)
 		}
-		if _, err := st.GetLead(ctx, org.ID, c.ID, fresh[0].ID); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.org.ID, c.ID, fresh[0].ID); err != core.ErrNotFound {
 			t.Errorf("a lead of a failed batch: %v", err)
 		}
 		// The same number twice in one batch fails too.
 		twice := []dialtone.Lead{fresh[0], newLeadValues(c.ID, fresh[0].PhoneNumber, dialtone.LeadPending, &due)}
-		if err := st.AddLeads(ctx, org.ID, c.ID, phoneNumbers(twice), func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
+		if err := st.AddLeads(ctx, w.org.ID, c.ID, phoneNumbers(twice), func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
 			return twice, nil
 		}); err == nil {
 			t.Error("AddLeads of one number twice succeeded")
@@ -569,17 +612,16 @@ func TestAddLeads(t *testing.T) {
 			t.Errorf("%d leads of a failed batch", n)
 		}
 		// Another campaign may have the same number.
-		addLeads(t, st, org.ID, sibling.ID, newLeadValues(sibling.ID, numbers[0], dialtone.LeadPending, &due))
+		addLeads(t, st, w.org.ID, sibling.ID, newLeadValues(sibling.ID, numbers[0], dialtone.LeadPending, &due))
 
-		called := false
-		if err := st.AddLeads(ctx, other.ID, c.ID, numbers[:1], func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
-			called = true
-			return nil, nil
-		}); err != core.ErrNotFound || called {
-			t.Errorf("foreign AddLeads: %v (decide called: %v)", err, called)
-		}
+		checkNotFound(t, "foreign AddLeads", func(called *bool) error {
+			return st.AddLeads(ctx, w.other.ID, c.ID, numbers[:1], func(dialtone.Campaign, map[string]bool, map[string]bool) ([]dialtone.Lead, error) {
+				*called = true
+				return nil, nil
+			})
+		})
 		// An empty batch is fine.
-		if err := st.AddLeads(ctx, org.ID, c.ID, nil, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
+		if err := st.AddLeads(ctx, w.org.ID, c.ID, nil, func(_ dialtone.Campaign, existing, optedOut map[string]bool) ([]dialtone.Lead, error) {
 			if len(existing) != 0 || len(optedOut) != 0 {
 				t.Errorf("empty batch: existing %v, optedOut %v", existing, optedOut)
 			}
@@ -591,16 +633,10 @@ func TestAddLeads(t *testing.T) {
 }
 
 func TestLeadGetListDelete(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		otherAgent := insertAgent(t, st, other.ID, "Theirs")
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		sibling := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		foreign := insertCampaign(t, st, other.ID, otherAgent.ID, dialtone.CampaignRunning)
+		c, sibling := w.campaignAndSibling(t, st, dialtone.CampaignRunning)
+		foreign := insertCampaign(t, st, w.other.ID, w.otherAgent.ID, dialtone.CampaignRunning)
 		due := baseTime()
 		p1 := newLeadValues(c.ID, leadNumber(1), dialtone.LeadPending, &due)
 		p1.Variables, p1.ZoneFromCampaign, p1.Timezone = map[string]string{}, true, "UTC"
@@ -609,44 +645,26 @@ func TestLeadGetListDelete(t *testing.T) {
 		k1.Attempts = 1
 		d1 := newLeadValues(c.ID, leadNumber(4), dialtone.LeadCompleted, nil)
 		p3 := newLeadValues(c.ID, leadNumber(5), dialtone.LeadPending, &due)
-		addLeads(t, st, org.ID, c.ID, p1, p2, k1, d1, p3)
+		addLeads(t, st, w.org.ID, c.ID, p1, p2, k1, d1, p3)
 		s1 := newLeadValues(sibling.ID, leadNumber(1), dialtone.LeadPending, &due)
-		addLeads(t, st, org.ID, sibling.ID, s1)
+		addLeads(t, st, w.org.ID, sibling.ID, s1)
 		f1 := newLeadValues(foreign.ID, leadNumber(1), dialtone.LeadPending, &due)
-		addLeads(t, st, other.ID, foreign.ID, f1)
+		addLeads(t, st, w.other.ID, foreign.ID, f1)
 
 		for _, l := range []dialtone.Lead{p1, k1} {
-			got := getLead(t, st, org.ID, c.ID, l.ID)
-			want := l
-			want.Seq = got.Seq
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("GetLead =\n %+v\nwant\n %+v", got, want)
-			}
+			checkLead(t, st, w.org.ID, l, "GetLead")
 		}
-		if _, err := st.GetLead(ctx, org.ID, sibling.ID, p1.ID); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.org.ID, sibling.ID, p1.ID); err != core.ErrNotFound {
 			t.Errorf("GetLead through another campaign: %v", err)
 		}
-		if _, err := st.GetLead(ctx, other.ID, c.ID, p1.ID); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.other.ID, c.ID, p1.ID); err != core.ErrNotFound {
 			t.Errorf("foreign GetLead: %v", err)
 		}
-		if _, err := st.GetLead(ctx, org.ID, c.ID, "lead_nope"); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.org.ID, c.ID, "lead_nope"); err != core.ErrNotFound {
 			t.Errorf("GetLead of nothing: %v", err)
 		}
 
-		list := func(f dialtone.LeadFilter, lp dialtone.ListParams) ([]string, bool) {
-			t.Helper()
-			ls, more, err := st.ListLeads(ctx, org.ID, c.ID, f, lp)
-			if err != nil {
-				t.Fatalf("ListLeads(%+v, %+v): %v", f, lp, err)
-			}
-			return leadIDs(ls), more
-		}
-		for _, tc := range []struct {
-			f    dialtone.LeadFilter
-			lp   dialtone.ListParams
-			want []string
-			more bool
-		}{
+		checkLeadPages(t, st, w.org.ID, c.ID, []leadPage{
 			{dialtone.LeadFilter{}, dialtone.ListParams{}, []string{p3.ID, d1.ID, k1.ID, p2.ID, p1.ID}, false},
 			{dialtone.LeadFilter{Status: dialtone.LeadPending}, dialtone.ListParams{}, []string{p3.ID, p2.ID, p1.ID}, false},
 			{dialtone.LeadFilter{Status: dialtone.LeadCalling}, dialtone.ListParams{}, []string{k1.ID}, false},
@@ -655,21 +673,15 @@ func TestLeadGetListDelete(t *testing.T) {
 			{dialtone.LeadFilter{Status: dialtone.LeadPending}, dialtone.ListParams{Limit: 2}, []string{p3.ID, p2.ID}, true},
 			{dialtone.LeadFilter{Status: dialtone.LeadPending}, dialtone.ListParams{StartingAfter: d1.ID}, []string{p2.ID, p1.ID}, false},
 			{dialtone.LeadFilter{}, dialtone.ListParams{Limit: 2, EndingBefore: p1.ID}, []string{k1.ID, p2.ID}, true},
-		} {
-			if got, more := list(tc.f, tc.lp); !slices.Equal(got, tc.want) || more != tc.more {
-				t.Errorf("ListLeads(%+v, %+v) = %v, more %v; want %v, more %v", tc.f, tc.lp, got, more, tc.want, tc.more)
-			}
-		}
-		if _, _, err := st.ListLeads(ctx, org.ID, c.ID, dialtone.LeadFilter{}, dialtone.ListParams{StartingAfter: s1.ID}); !errors.Is(err, core.ErrBadCursor) {
+		})
+		if _, _, err := st.ListLeads(ctx, w.org.ID, c.ID, dialtone.LeadFilter{}, dialtone.ListParams{StartingAfter: s1.ID}); !errors.Is(err, core.ErrBadCursor) {
 			t.Errorf("another campaign's lead as cursor: %v", err)
 		}
-		if ls, _, err := st.ListLeads(ctx, other.ID, c.ID, dialtone.LeadFilter{}, dialtone.ListParams{}); err != nil || len(ls) != 0 {
-			t.Errorf("foreign ListLeads = %v, %v", leadIDs(ls), err)
-		}
+		checkLeadPages(t, st, w.other.ID, c.ID, []leadPage{{want: []string{}}})
 
 		// DeleteLead: check refuses → kept; allows → gone.
 		var seen dialtone.Lead
-		if err := st.DeleteLead(ctx, org.ID, c.ID, k1.ID, func(l dialtone.Lead) error {
+		if err := st.DeleteLead(ctx, w.org.ID, c.ID, k1.ID, func(l dialtone.Lead) error {
 			seen = l
 			return errBoom
 		}); err != errBoom {
@@ -678,44 +690,36 @@ func TestLeadGetListDelete(t *testing.T) {
 		if seen.ID != k1.ID || seen.Status != dialtone.LeadCalling {
 			t.Errorf("check was given %+v", seen)
 		}
-		getLead(t, st, org.ID, c.ID, k1.ID)
-		called := false
+		getLead(t, st, w.org.ID, c.ID, k1.ID)
 		for _, tc := range []struct{ org, campaign, lead string }{
-			{other.ID, c.ID, p1.ID}, {org.ID, sibling.ID, p1.ID}, {org.ID, c.ID, "lead_nope"},
+			{w.other.ID, c.ID, p1.ID}, {w.org.ID, sibling.ID, p1.ID}, {w.org.ID, c.ID, "lead_nope"},
 		} {
-			if err := st.DeleteLead(ctx, tc.org, tc.campaign, tc.lead, func(dialtone.Lead) error { called = true; return nil }); err != core.ErrNotFound || called {
-				t.Errorf("DeleteLead(%s, %s, %s): %v (check called: %v)", tc.org, tc.campaign, tc.lead, err, called)
-			}
+			checkNotFound(t, fmt.Sprintf("DeleteLead(%s, %s, %s)", tc.org, tc.campaign, tc.lead), func(called *bool) error {
+				return st.DeleteLead(ctx, tc.org, tc.campaign, tc.lead, func(dialtone.Lead) error { *called = true; return nil })
+			})
 		}
-		if err := st.DeleteLead(ctx, org.ID, c.ID, p1.ID, func(dialtone.Lead) error { return nil }); err != nil {
+		if err := st.DeleteLead(ctx, w.org.ID, c.ID, p1.ID, func(dialtone.Lead) error { return nil }); err != nil {
 			t.Fatalf("DeleteLead: %v", err)
 		}
-		if _, err := st.GetLead(ctx, org.ID, c.ID, p1.ID); err != core.ErrNotFound {
+		if _, err := st.GetLead(ctx, w.org.ID, c.ID, p1.ID); err != core.ErrNotFound {
 			t.Errorf("GetLead after delete: %v", err)
 		}
-		if err := st.DeleteLead(ctx, org.ID, c.ID, p1.ID, func(dialtone.Lead) error { return nil }); err != core.ErrNotFound {
+		if err := st.DeleteLead(ctx, w.org.ID, c.ID, p1.ID, func(dialtone.Lead) error { return nil }); err != core.ErrNotFound {
 			t.Errorf("second DeleteLead: %v", err)
 		}
-		if got, _ := list(dialtone.LeadFilter{}, dialtone.ListParams{}); !slices.Equal(got, []string{p3.ID, d1.ID, k1.ID, p2.ID}) {
-			t.Errorf("leads after delete = %v", got)
-		}
-		getLead(t, st, org.ID, sibling.ID, s1.ID)
+		checkLeadPages(t, st, w.org.ID, c.ID, []leadPage{{want: []string{p3.ID, d1.ID, k1.ID, p2.ID}}})
+		getLead(t, st, w.org.ID, sibling.ID, s1.ID)
 		// The number may be a lead again.
-		addLeads(t, st, org.ID, c.ID, newLeadValues(c.ID, p1.PhoneNumber, dialtone.LeadPending, &due))
+		addLeads(t, st, w.org.ID, c.ID, newLeadValues(c.ID, p1.PhoneNumber, dialtone.LeadPending, &due))
 	})
 }
 
 func TestDialCampaign(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		n := insertNumber(t, st, org.ID, &agent.ID)
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		sibling := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
-		done := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
+		n := insertNumber(t, st, w.org.ID, &w.agent.ID)
+		c, sibling := w.campaignAndSibling(t, st, dialtone.CampaignRunning)
+		done := insertCampaign(t, st, w.org.ID, w.agent.ID, dialtone.CampaignRunning)
 		now := stored(baseTime().Add(24 * time.Hour))
 		at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
 
@@ -728,20 +732,20 @@ func TestDialCampaign(t *testing.T) {
 		l7 := newLeadValues(c.ID, leadNumber(7), dialtone.LeadCalling, nil)
 		l8 := newLeadValues(c.ID, leadNumber(8), dialtone.LeadCompleted, at(-3*time.Hour)) // not pending: never due
 		l9 := newLeadValues(c.ID, leadNumber(9), dialtone.LeadPending, at(-30*time.Minute))
-		addLeads(t, st, org.ID, c.ID, l1, l2, l3, l4, l5, l6, l7, l8, l9)
-		addLeads(t, st, org.ID, sibling.ID, newLeadValues(sibling.ID, leadNumber(1), dialtone.LeadPending, at(-3*time.Hour)),
+		addLeads(t, st, w.org.ID, c.ID, l1, l2, l3, l4, l5, l6, l7, l8, l9)
+		addLeads(t, st, w.org.ID, sibling.ID, newLeadValues(sibling.ID, leadNumber(1), dialtone.LeadPending, at(-3*time.Hour)),
 			newLeadValues(sibling.ID, leadNumber(20), dialtone.LeadPending, at(30*time.Minute)),
 			newLeadValues(sibling.ID, leadNumber(21), dialtone.LeadCalling, nil))
-		addLeads(t, st, org.ID, done.ID, newLeadValues(done.ID, leadNumber(1), dialtone.LeadCompleted, nil))
-		optOut(t, st, org.ID, n, l9.PhoneNumber)
-		optOut(t, st, other.ID, insertNumber(t, st, other.ID, nil), l1.PhoneNumber) // not this organization's
+		addLeads(t, st, w.org.ID, done.ID, newLeadValues(done.ID, leadNumber(1), dialtone.LeadCompleted, nil))
+		optOut(t, st, w.org.ID, n, l9.PhoneNumber)
+		optOut(t, st, w.other.ID, insertNumber(t, st, w.other.ID, nil), l1.PhoneNumber) // not this organization's
 		caps := core.CallCounts{Live: 10, Queued: 10}
 
 		// dial runs a turn that stores plan, and returns the state it read.
 		dial := func(id string, dueLimit int, plan func(core.DialState) (core.DialPlan, error)) (core.DialState, error) {
 			t.Helper()
 			var st0 core.DialState
-			err := st.DialCampaign(ctx, org.ID, id, now, caps, dueLimit, func(s core.DialState) (core.DialPlan, error) {
+			err := st.DialCampaign(ctx, w.org.ID, id, now, caps, dueLimit, func(s core.DialState) (core.DialPlan, error) {
 				st0 = s
 				if plan == nil {
 					return core.DialPlan{Campaign: s.Campaign}, nil
@@ -789,7 +793,7 @@ func TestDialCampaign(t *testing.T) {
 		if _, err := dial(c.ID, 10, func(core.DialState) (core.DialPlan, error) { return core.DialPlan{}, errBoom }); err != errBoom {
 			t.Errorf("a failing plan: %v, want boom as is", err)
 		}
-		if err := st.DialCampaign(ctx, other.ID, c.ID, now, caps, 10, func(core.DialState) (core.DialPlan, error) {
+		if err := st.DialCampaign(ctx, w.other.ID, c.ID, now, caps, 10, func(core.DialState) (core.DialPlan, error) {
 			t.Error("plan called for another organization's campaign")
 			return core.DialPlan{}, nil
 		}); err != core.ErrNotFound {
@@ -812,16 +816,16 @@ func TestDialCampaign(t *testing.T) {
 		if err != nil {
 			t.Fatalf("DialCampaign with calls: %v", err)
 		}
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, planned.Campaign) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, planned.Campaign) {
 			t.Errorf("stored campaign =\n %+v\nwant\n %+v", got, planned.Campaign)
 		}
 		for i, call := range []dialtone.Call{call1, call3} {
-			got, err := st.GetCall(ctx, org.ID, call.ID)
+			got, err := st.GetCall(ctx, w.org.ID, call.ID)
 			if err != nil || got.CampaignID == nil || *got.CampaignID != c.ID || got.LeadID == nil || *got.LeadID != *call.LeadID ||
 				got.Attempt != 1 || got.Status != dialtone.CallQueued || got.ToNumber != call.ToNumber {
 				t.Errorf("queued call %d = %+v, %v", i, got, err)
 			}
-			l := getLead(t, st, org.ID, c.ID, *call.LeadID)
+			l := getLead(t, st, w.org.ID, c.ID, *call.LeadID)
 			if want := planned.Leads[i]; !reflect.DeepEqual(l, want) {
 				t.Errorf("lead after queueing =\n %+v\nwant\n %+v", l, want)
 			}
@@ -829,7 +833,7 @@ func TestDialCampaign(t *testing.T) {
 		if n := countWhere(t, st, `SELECT COUNT(*) FROM events WHERE type = 'call.queued'`); n != 2 {
 			t.Errorf("%d call.queued events, want 2", n)
 		}
-		calls, _, err := st.ListCalls(ctx, org.ID, dialtone.CallFilter{CampaignID: c.ID}, dialtone.ListParams{})
+		calls, _, err := st.ListCalls(ctx, w.org.ID, dialtone.CallFilter{CampaignID: c.ID}, dialtone.ListParams{})
 		if err != nil || len(calls) != 2 {
 			t.Errorf("ListCalls of the campaign = %d calls, %v; want 2", len(calls), err)
 		}
@@ -843,9 +847,9 @@ func TestDialCampaign(t *testing.T) {
 		}
 
 		// A plan naming a lead that is no longer pending stores nothing.
-		before := getCampaignRow(t, st, org.ID, c.ID)
+		before := getCampaignRow(t, st, w.org.ID, c.ID)
 		stale := l1 // as it was read before it was called
-		stale.Seq = getLead(t, st, org.ID, c.ID, l1.ID).Seq
+		stale.Seq = getLead(t, st, w.org.ID, c.ID, l1.ID).Seq
 		call2, callStale := campaignCall(c, n, l2, 1, now), campaignCall(c, n, stale, 1, now)
 		callStale.Attempt = 2
 		_, err = dial(c.ID, 10, func(s core.DialState) (core.DialPlan, error) {
@@ -860,18 +864,18 @@ func TestDialCampaign(t *testing.T) {
 		if err == nil || err == errBoom {
 			t.Fatalf("a plan naming a lead that is calling: %v, want an error", err)
 		}
-		if got := getCampaignRow(t, st, org.ID, c.ID); !reflect.DeepEqual(got, before) {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); !reflect.DeepEqual(got, before) {
 			t.Errorf("a failed plan changed the campaign:\n %+v\nwant\n %+v", got, before)
 		}
 		for _, id := range []string{call2.ID, callStale.ID} {
-			if _, err := st.GetCall(ctx, org.ID, id); err != core.ErrNotFound {
+			if _, err := st.GetCall(ctx, w.org.ID, id); err != core.ErrNotFound {
 				t.Errorf("a failed plan's call %s: %v", id, err)
 			}
 		}
-		if l := getLead(t, st, org.ID, c.ID, l2.ID); l.Status != dialtone.LeadPending || l.CallID != nil || l.Attempts != 0 {
+		if l := getLead(t, st, w.org.ID, c.ID, l2.ID); l.Status != dialtone.LeadPending || l.CallID != nil || l.Attempts != 0 {
 			t.Errorf("a failed plan changed lead l2: %+v", l)
 		}
-		if l := getLead(t, st, org.ID, c.ID, l1.ID); l.Status != dialtone.LeadCalling || l.CallID == nil || *l.CallID != call1.ID || l.Attempts != 1 {
+		if l := getLead(t, st, w.org.ID, c.ID, l1.ID); l.Status != dialtone.LeadCalling || l.CallID == nil || *l.CallID != call1.ID || l.Attempts != 1 {
 			t.Errorf("a failed plan changed lead l1: %+v", l)
 		}
 		if n := countWhere(t, st, `SELECT COUNT(*) FROM events WHERE type = 'call.queued'`); n != 2 {
@@ -894,17 +898,17 @@ func TestDialCampaign(t *testing.T) {
 		if err == nil || !(strings.Contains(err.Error(), "calls_lead_attempt") || strings.Contains(err.Error(), "calls.lead_id")) {
 			t.Fatalf("a plan with a second call for attempt 1 of l1: %v, want a violation of calls_lead_attempt", err)
 		}
-		if _, err := st.GetCall(ctx, org.ID, call2.ID); err != core.ErrNotFound {
+		if _, err := st.GetCall(ctx, w.org.ID, call2.ID); err != core.ErrNotFound {
 			t.Errorf("a failed plan's first call: %v", err)
 		}
-		if l := getLead(t, st, org.ID, c.ID, l2.ID); l.Status != dialtone.LeadPending || l.CallID != nil {
+		if l := getLead(t, st, w.org.ID, c.ID, l2.ID); l.Status != dialtone.LeadPending || l.CallID != nil {
 			t.Errorf("a failed plan changed lead l2: %+v", l)
 		}
-		if got := getCampaignRow(t, st, org.ID, c.ID); got.Name != before.Name {
+		if got := getCampaignRow(t, st, w.org.ID, c.ID); got.Name != before.Name {
 			t.Errorf("a failed plan renamed the campaign: %q", got.Name)
 		}
 		// Outside a plan too: InsertCall of a call with an attempt already placed fails.
-		if _, err := st.InsertCall(ctx, org.ID, caps, func(core.CallCounts) (dialtone.Call, core.Effects, error) {
+		if _, err := st.InsertCall(ctx, w.org.ID, caps, func(core.CallCounts) (dialtone.Call, core.Effects, error) {
 			return campaignCall(c, n, l3, 1, now), core.Effects{}, nil
 		}); err == nil || !(strings.Contains(err.Error(), "calls_lead_attempt") || strings.Contains(err.Error(), "calls.lead_id")) {
 			t.Errorf("InsertCall of attempt 1 of l3 again: %v, want a violation of calls_lead_attempt", err)
@@ -914,7 +918,7 @@ func TestDialCampaign(t *testing.T) {
 		}
 		// The index is only over campaign calls: calls without a lead do not collide.
 		for range 2 {
-			if _, err := st.InsertCall(ctx, org.ID, caps, func(core.CallCounts) (dialtone.Call, core.Effects, error) {
+			if _, err := st.InsertCall(ctx, w.org.ID, caps, func(core.CallCounts) (dialtone.Call, core.Effects, error) {
 				x := campaignCall(c, n, l3, 0, now)
 				x.CampaignID, x.LeadID = nil, nil
 				return x, core.Effects{}, nil
@@ -935,7 +939,7 @@ func TestDialCampaign(t *testing.T) {
 		if p, _ := st.CampaignProgress(ctx, c.ID); p != (dialtone.CampaignProgress{Total: 9, Calling: 3, Completed: 1, Canceled: 5}) {
 			t.Errorf("progress after CancelLeads = %+v", p)
 		}
-		if l := getLead(t, st, org.ID, c.ID, l5.ID); l.Status != dialtone.LeadCanceled || l.CompletedAt == nil || !l.CompletedAt.Equal(end) || l.NextAttemptAt != nil {
+		if l := getLead(t, st, w.org.ID, c.ID, l5.ID); l.Status != dialtone.LeadCanceled || l.CompletedAt == nil || !l.CompletedAt.Equal(end) || l.NextAttemptAt != nil {
 			t.Errorf("canceled lead = %+v", l)
 		}
 		if p, _ := st.CampaignProgress(ctx, sibling.ID); p.Pending != 2 {
@@ -945,20 +949,17 @@ func TestDialCampaign(t *testing.T) {
 }
 
 func TestLeadAttemptFinish(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		n := insertNumber(t, st, org.ID, &agent.ID)
-		c := insertCampaign(t, st, org.ID, agent.ID, dialtone.CampaignRunning)
+		n := insertNumber(t, st, w.org.ID, &w.agent.ID)
+		c := insertCampaign(t, st, w.org.ID, w.agent.ID, dialtone.CampaignRunning)
 		now := stored(baseTime().Add(24 * time.Hour))
 		due := now.Add(-time.Minute)
 		la := newLeadValues(c.ID, leadNumber(1), dialtone.LeadPending, &due)
 		lb := newLeadValues(c.ID, leadNumber(2), dialtone.LeadPending, &due)
-		addLeads(t, st, org.ID, c.ID, la, lb)
+		addLeads(t, st, w.org.ID, c.ID, la, lb)
 		callA, callB := campaignCall(c, n, la, 1, now), campaignCall(c, n, lb, 1, now)
-		if err := st.DialCampaign(ctx, org.ID, c.ID, now, core.CallCounts{Live: 10, Queued: 10}, 10, func(s core.DialState) (core.DialPlan, error) {
+		if err := st.DialCampaign(ctx, w.org.ID, c.ID, now, core.CallCounts{Live: 10, Queued: 10}, 10, func(s core.DialState) (core.DialPlan, error) {
 			if len(s.Due) != 2 {
 				t.Fatalf("Due = %v", leadIDs(s.Due))
 			}
@@ -991,7 +992,7 @@ func TestLeadAttemptFinish(t *testing.T) {
 		if err != nil || got.Status != dialtone.CallCompleted || finishes != 1 {
 			t.Fatalf("UpdateCall = %+v, %v; Finish ran %d times", got, err, finishes)
 		}
-		l := getLead(t, st, org.ID, c.ID, la.ID)
+		l := getLead(t, st, w.org.ID, c.ID, la.ID)
 		if l.Status != dialtone.LeadCompleted || l.Outcome == nil || *l.Outcome != dialtone.OutcomeAnswered || l.CompletedAt == nil ||
 			!l.CompletedAt.Equal(end) || !l.UpdatedAt.Equal(end) || l.CallID == nil || *l.CallID != callA.ID || l.Attempts != 1 {
 			t.Errorf("finished lead = %+v", l)
@@ -1014,10 +1015,10 @@ func TestLeadAttemptFinish(t *testing.T) {
 		if err != nil || finishes != 1 {
 			t.Errorf("UpdateCall with another call's attempt: %v; Finish ran %d times, want 1", err, finishes)
 		}
-		if x, _ := st.GetCall(ctx, org.ID, callB.ID); x.Metadata["seen"] != "yes" {
+		if x, _ := st.GetCall(ctx, w.org.ID, callB.ID); x.Metadata["seen"] != "yes" {
 			t.Errorf("the call's change was not stored: %+v", x.Metadata)
 		}
-		if l := getLead(t, st, org.ID, c.ID, lb.ID); l.Status != dialtone.LeadCalling || *l.CallID != callB.ID {
+		if l := getLead(t, st, w.org.ID, c.ID, lb.ID); l.Status != dialtone.LeadCalling || *l.CallID != callB.ID {
 			t.Errorf("lead B changed: %+v", l)
 		}
 		// And a lead that is gone.
@@ -1041,10 +1042,10 @@ func TestLeadAttemptFinish(t *testing.T) {
 		if err == nil {
 			t.Fatal("UpdateCall whose Finish's event cannot be stored succeeded")
 		}
-		if x, _ := st.GetCall(ctx, org.ID, callB.ID); x.Status != dialtone.CallQueued || x.EndedAt != nil {
+		if x, _ := st.GetCall(ctx, w.org.ID, callB.ID); x.Status != dialtone.CallQueued || x.EndedAt != nil {
 			t.Errorf("the call ended although its attempt could not be finished: %+v", x)
 		}
-		if l := getLead(t, st, org.ID, c.ID, lb.ID); l.Status != dialtone.LeadCalling {
+		if l := getLead(t, st, w.org.ID, c.ID, lb.ID); l.Status != dialtone.LeadCalling {
 			t.Errorf("lead B = %+v, want still calling", l)
 		}
 
@@ -1060,7 +1061,7 @@ func TestLeadAttemptFinish(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("UpdateCall with a retry: %v", err)
 		}
-		if l := getLead(t, st, org.ID, c.ID, lb.ID); l.Status != dialtone.LeadPending || l.NextAttemptAt == nil || !l.NextAttemptAt.Equal(retry) ||
+		if l := getLead(t, st, w.org.ID, c.ID, lb.ID); l.Status != dialtone.LeadPending || l.NextAttemptAt == nil || !l.NextAttemptAt.Equal(retry) ||
 			l.Outcome == nil || *l.Outcome != dialtone.OutcomeBusy || l.Attempts != 1 || *l.CallID != callB.ID || l.CompletedAt != nil {
 			t.Errorf("retried lead = %+v", l)
 		}
@@ -1084,13 +1085,8 @@ func getEventID(t *testing.T, st *sqlstore.Store, objectID string) string {
 }
 
 func TestActiveCampaigns(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()
-		org, _ := createOrg(t, st, "Acme")
-		other, _ := createOrg(t, st, "Other")
-		agent := insertAgent(t, st, org.ID, "Caller")
-		otherAgent := insertAgent(t, st, other.ID, "Theirs")
 		staleBefore := stored(baseTime().Add(time.Hour))
 		at := func(d time.Duration) *time.Time { x := staleBefore.Add(d); return &x }
 
@@ -1101,18 +1097,18 @@ func TestActiveCampaigns(t *testing.T) {
 			tick       *time.Time
 			active     bool
 		}{
-			{org.ID, agent.ID, dialtone.CampaignScheduled, nil, true},
-			{org.ID, agent.ID, dialtone.CampaignRunning, nil, true},
-			{org.ID, agent.ID, dialtone.CampaignRunning, at(-time.Second), true},
-			{other.ID, otherAgent.ID, dialtone.CampaignScheduled, at(-time.Microsecond), true},
-			{org.ID, agent.ID, dialtone.CampaignRunning, at(0), false},
-			{org.ID, agent.ID, dialtone.CampaignScheduled, at(time.Minute), false},
-			{org.ID, agent.ID, dialtone.CampaignDraft, nil, false},
-			{org.ID, agent.ID, dialtone.CampaignPaused, nil, false},
-			{org.ID, agent.ID, dialtone.CampaignPaused, at(-time.Hour), false},
-			{org.ID, agent.ID, dialtone.CampaignCompleted, nil, false},
-			{other.ID, otherAgent.ID, dialtone.CampaignCanceled, at(-time.Hour), false},
-			{other.ID, otherAgent.ID, dialtone.CampaignRunning, at(-time.Hour), true},
+			{w.org.ID, w.agent.ID, dialtone.CampaignScheduled, nil, true},
+			{w.org.ID, w.agent.ID, dialtone.CampaignRunning, nil, true},
+			{w.org.ID, w.agent.ID, dialtone.CampaignRunning, at(-time.Second), true},
+			{w.other.ID, w.otherAgent.ID, dialtone.CampaignScheduled, at(-time.Microsecond), true},
+			{w.org.ID, w.agent.ID, dialtone.CampaignRunning, at(0), false},
+			{w.org.ID, w.agent.ID, dialtone.CampaignScheduled, at(time.Minute), false},
+			{w.org.ID, w.agent.ID, dialtone.CampaignDraft, nil, false},
+			{w.org.ID, w.agent.ID, dialtone.CampaignPaused, nil, false},
+			{w.org.ID, w.agent.ID, dialtone.CampaignPaused, at(-time.Hour), false},
+			{w.org.ID, w.agent.ID, dialtone.CampaignCompleted, nil, false},
+			{w.other.ID, w.otherAgent.ID, dialtone.CampaignCanceled, at(-time.Hour), false},
+			{w.other.ID, w.otherAgent.ID, dialtone.CampaignRunning, at(-time.Hour), true},
 		} {
 			c := newCampaignValues(tc.agent, "c", tc.status, baseTime())
 			c.TickAt = tc.tick
