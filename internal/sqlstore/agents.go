@@ -124,13 +124,7 @@ func (s *Store) InsertAgent(ctx context.Context, orgID string, a dialtone.Agent)
 // for another organization's).
 func (s *Store) GetAgent(ctx context.Context, orgID, id string) (dialtone.Agent, error) {
 	a, err := scanAgent(s.getAgent.queryRow(ctx, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Agent{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Agent{}, fmt.Errorf("get agent: %w", err)
-	}
-	return a, nil
+	return found(a, err, "get agent")
 }
 
 // ListAgents returns a page of orgID's live agents matching f, newest first, and whether more

@@ -307,13 +307,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 func (s *Store) GetCall(ctx context.Context, orgID, id string) (dialtone.Call, error) {
 	c, err := scanCall(s.reader.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls
 		WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Call{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Call{}, fmt.Errorf("get call: %w", err)
-	}
-	return c, nil
+	return found(c, err, "get call")
 }
 
 // CallOrganization returns the organization of call id, deleted or not; core.ErrNotFound.

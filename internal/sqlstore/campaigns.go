@@ -145,13 +145,7 @@ func (s *Store) CampaignProgress(ctx context.Context, id string) (dialtone.Campa
 // GetCampaign returns orgID's campaign id (its progress not filled), or core.ErrNotFound.
 func (s *Store) GetCampaign(ctx context.Context, orgID, id string) (dialtone.Campaign, error) {
 	c, err := scanCampaign(s.reader.QueryRowContext(ctx, campaignGet, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Campaign{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Campaign{}, fmt.Errorf("get campaign: %w", err)
-	}
-	return c, nil
+	return found(c, err, "get campaign")
 }
 
 // ListCampaigns returns a page of orgID's campaigns matching f, newest first (their progress

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -138,13 +137,7 @@ func (s *Store) GetContactByNumber(ctx context.Context, orgID, number string) (d
 
 func (s *Store) getContact(ctx context.Context, query string, args ...any) (dialtone.Contact, error) {
 	c, err := scanContact(s.reader.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Contact{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Contact{}, fmt.Errorf("get contact: %w", err)
-	}
-	return c, nil
+	return found(c, err, "get contact")
 }
 
 // likeEscaper escapes the LIKE wildcards of a search term, for LIKE … ESCAPE '\'.

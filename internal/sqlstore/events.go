@@ -4,12 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dialtonehq/dialtone"
-	"github.com/dialtonehq/dialtone/internal/core"
 )
 
 // eventColumns is the select list scanEvent reads.
@@ -34,13 +32,7 @@ func scanEvent(row rowScanner) (dialtone.Event, error) {
 func (s *Store) GetEvent(ctx context.Context, orgID, id string) (dialtone.Event, error) {
 	ev, err := scanEvent(s.reader.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE id = $1 AND organization_id = $2`, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Event{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Event{}, fmt.Errorf("get event: %w", err)
-	}
-	return ev, nil
+	return found(ev, err, "get event")
 }
 
 // ListEvents returns a page of orgID's events matching f, newest first. A cursor must name

@@ -132,13 +132,7 @@ func (s *Store) GetIdempotent(ctx context.Context, orgID, key string) (core.Idem
 	rec, err := scanIdempotency(s.reader.QueryRowContext(ctx,
 		`SELECT `+idempotencyColumns+` FROM idempotency_keys WHERE organization_id = $1 AND "key" = $2`,
 		orgID, key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.IdempotencyRecord{}, core.ErrNotFound
-	}
-	if err != nil {
-		return core.IdempotencyRecord{}, fmt.Errorf("get idempotent request: %w", err)
-	}
-	return rec, nil
+	return found(rec, err, "get idempotent request")
 }
 
 // CompleteIdempotent stores rec's Status, Header and Body on the in-flight record of

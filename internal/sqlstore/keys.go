@@ -53,13 +53,7 @@ func (s *Store) InsertKey(ctx context.Context, k core.KeyRecord) error {
 // core.ErrNotFound.
 func (s *Store) GetKey(ctx context.Context, id string) (core.KeyRecord, error) {
 	k, err := scanKey(s.getKey.queryRow(ctx, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.KeyRecord{}, core.ErrNotFound
-	}
-	if err != nil {
-		return core.KeyRecord{}, fmt.Errorf("get key: %w", err)
-	}
-	return k, nil
+	return found(k, err, "get key")
 }
 
 // ListKeys returns a page of orgID's live keys, newest first, and whether more follow; with

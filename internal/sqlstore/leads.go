@@ -155,13 +155,7 @@ const leadGet = `SELECT ` + leadColumns + ` FROM leads WHERE id = $1 AND campaig
 // GetLead returns a lead of orgID's campaign campaignID, or core.ErrNotFound.
 func (s *Store) GetLead(ctx context.Context, orgID, campaignID, id string) (dialtone.Lead, error) {
 	l, err := scanLead(s.reader.QueryRowContext(ctx, leadGet, id, campaignID, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Lead{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Lead{}, fmt.Errorf("get lead: %w", err)
-	}
-	return l, nil
+	return found(l, err, "get lead")
 }
 
 // ListLeads returns a page of a campaign's leads matching f, newest first.

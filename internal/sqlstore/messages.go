@@ -383,13 +383,7 @@ func (s *Store) UpdateMessage(ctx context.Context, id string, mutate func(*dialt
 func (s *Store) GetMessage(ctx context.Context, orgID, id string) (dialtone.Message, error) {
 	m, err := scanMessage(s.reader.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE id = $1 AND organization_id = $2`, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.Message{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.Message{}, fmt.Errorf("get message: %w", err)
-	}
-	return m, nil
+	return found(m, err, "get message")
 }
 
 // ListMessages returns a page of orgID's messages matching f, newest first. A cursor must name
@@ -419,13 +413,7 @@ func (s *Store) ListMessages(ctx context.Context, orgID string, f dialtone.Messa
 func (s *Store) GetConversation(ctx context.Context, orgID, id string) (dialtone.SMSConversation, error) {
 	c, err := scanSMSConversation(s.reader.QueryRowContext(ctx, `SELECT `+smsConversationColumns+
 		` FROM sms_conversations WHERE id = $1 AND organization_id = $2`, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.SMSConversation{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.SMSConversation{}, fmt.Errorf("get conversation: %w", err)
-	}
-	return c, nil
+	return found(c, err, "get conversation")
 }
 
 // ListConversations returns a page of orgID's conversations, the one with the latest message
@@ -453,13 +441,7 @@ func (s *Store) UpdateConversationMetadata(ctx context.Context, orgID, id string
 	c, err := scanSMSConversation(s.writer.QueryRowContext(ctx, `UPDATE sms_conversations SET metadata = $1,
 		updated_at = $2 WHERE id = $3 AND organization_id = $4 RETURNING `+smsConversationColumns,
 		text, dbTime(t), id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.SMSConversation{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.SMSConversation{}, fmt.Errorf("update conversation metadata: %w", err)
-	}
-	return c, nil
+	return found(c, err, "update conversation metadata")
 }
 
 // MessageUsage sums orgID's billed messages whose billing time (sent_at for outbound ones,

@@ -202,13 +202,7 @@ func isUniqueViolation(err error, index, columns string) bool {
 // number and for another organization's).
 func (s *Store) GetPhoneNumber(ctx context.Context, orgID, id string) (dialtone.PhoneNumber, error) {
 	n, err := scanPhoneNumber(s.reader.QueryRowContext(ctx, phoneNumberGet, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.PhoneNumber{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.PhoneNumber{}, fmt.Errorf("get phone number: %w", err)
-	}
-	return n, nil
+	return found(n, err, "get phone number")
 }
 
 // CarrierNumber returns the live number e164 of carrier, with its organization and its
@@ -233,13 +227,7 @@ func (s *Store) CarrierNumber(ctx context.Context, carrier, e164 string) (string
 func (s *Store) GetPhoneNumberByNumber(ctx context.Context, orgID, number string) (dialtone.PhoneNumber, error) {
 	n, err := scanPhoneNumber(s.reader.QueryRowContext(ctx, `SELECT `+phoneNumberColumns+
 		` FROM phone_numbers WHERE number = $1 AND organization_id = $2 AND released_at IS NULL`, number, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return dialtone.PhoneNumber{}, core.ErrNotFound
-	}
-	if err != nil {
-		return dialtone.PhoneNumber{}, fmt.Errorf("get phone number by number: %w", err)
-	}
-	return n, nil
+	return found(n, err, "get phone number by number")
 }
 
 // ListPhoneNumbers returns a page of orgID's live numbers matching f, newest first, and

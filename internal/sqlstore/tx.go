@@ -42,21 +42,28 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Update method returns as is.
 type callerError struct{ error }
 
-// updateResult is what an Update method returns for the outcome err of its transaction: v on
-// success, the caller's own error (callerError) as is, core.ErrNotFound for a missing row, and
-// any other failure wrapped with what.
-func updateResult[T any](v T, err error, what string) (T, error) {
+// found is what a Get method returns for v read with err: v, core.ErrNotFound when there was
+// no such row, or err wrapped with what.
+func found[T any](v T, err error, what string) (T, error) {
 	var zero T
-	var ce callerError
 	switch {
 	case err == nil:
 		return v, nil
-	case errors.As(err, &ce):
-		return zero, ce.error
 	case errors.Is(err, sql.ErrNoRows):
 		return zero, core.ErrNotFound
 	}
 	return zero, fmt.Errorf("%s: %w", what, err)
+}
+
+// updateResult is what an Update method returns for the outcome err of its transaction: v on
+// success, the caller's own error (callerError) as is, core.ErrNotFound for a missing row, and
+// any other failure wrapped with what.
+func updateResult[T any](v T, err error, what string) (T, error) {
+	if ce, ok := errors.AsType[callerError](err); ok {
+		var zero T
+		return zero, ce.error
+	}
+	return found(v, err, what)
 }
 
 // rowUpdate describes a load-mutate-store of one organization-scoped row: get selects it by

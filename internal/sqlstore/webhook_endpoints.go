@@ -111,13 +111,7 @@ func (s *Store) InsertWebhookEndpoint(ctx context.Context, orgID string, e core.
 // endpoint and for another organization's).
 func (s *Store) GetWebhookEndpoint(ctx context.Context, orgID, id string) (core.WebhookEndpointRecord, error) {
 	e, err := scanWebhookEndpoint(s.reader.QueryRowContext(ctx, webhookEndpointGet, id, orgID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.WebhookEndpointRecord{}, core.ErrNotFound
-	}
-	if err != nil {
-		return core.WebhookEndpointRecord{}, fmt.Errorf("get webhook endpoint: %w", err)
-	}
-	return e, nil
+	return found(e, err, "get webhook endpoint")
 }
 
 // ListWebhookEndpoints returns a page of orgID's endpoints, newest first, and whether more
