@@ -134,7 +134,7 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 	if err != nil {
 		return dialtone.Call{}, err
 	}
-	from, err := s.callerID(ctx, org, agent.ID, params.FromNumber)
+	from, err := callerID(ctx, s.store, org, agent.ID, params.FromNumber)
 	if err != nil {
 		return dialtone.Call{}, err
 	}
@@ -175,9 +175,9 @@ func (s *Calls) Create(ctx context.Context, p dialtone.Principal, params dialton
 // live number of the organization, attached to the agent, outbound-enabled; else
 // from_number_not_owned), otherwise the agent's oldest outbound-enabled number (none:
 // agent_no_phone).
-func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialtone.Optional[string]) (dialtone.PhoneNumber, error) {
+func callerID(ctx context.Context, store Store, orgID, agentID string, from dialtone.Optional[string]) (dialtone.PhoneNumber, error) {
 	if from.HasValue() {
-		return ownNumber(ctx, s.store, orgID, from.Value, func(n dialtone.PhoneNumber) (string, string) {
+		return ownNumber(ctx, store, orgID, from.Value, func(n dialtone.PhoneNumber) (string, string) {
 			switch {
 			case n.AgentID == nil || *n.AgentID != agentID:
 				return "not_attached", "%s is not attached to this agent."
@@ -187,7 +187,7 @@ func (s *Calls) callerID(ctx context.Context, orgID, agentID string, from dialto
 			return "", ""
 		})
 	}
-	return oldestNumber(ctx, s.store, orgID, agentID, func(n dialtone.PhoneNumber) bool { return n.OutboundEnabled },
+	return oldestNumber(ctx, store, orgID, agentID, func(n dialtone.PhoneNumber) bool { return n.OutboundEnabled },
 		"Agent %s has no outbound-enabled phone number to call from.")
 }
 

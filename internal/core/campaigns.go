@@ -130,9 +130,8 @@ func (s *Campaigns) checkResources(ctx context.Context, c dialtone.Campaign) err
 // from_number_not_owned), or the agent's oldest outbound-enabled number (agent_no_phone when
 // it has none).
 func (s *Campaigns) callerIDs(ctx context.Context, c dialtone.Campaign) ([]dialtone.PhoneNumber, error) {
-	calls := Calls{store: s.store}
 	if len(c.FromNumbers) == 0 {
-		n, err := calls.callerID(ctx, c.OrganizationID, c.AgentID, dialtone.Optional[string]{})
+		n, err := callerID(ctx, s.store, c.OrganizationID, c.AgentID, dialtone.Optional[string]{})
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +139,7 @@ func (s *Campaigns) callerIDs(ctx context.Context, c dialtone.Campaign) ([]dialt
 	}
 	out := make([]dialtone.PhoneNumber, 0, len(c.FromNumbers))
 	for _, from := range c.FromNumbers {
-		n, err := calls.callerID(ctx, c.OrganizationID, c.AgentID, dialtone.Some(from))
+		n, err := callerID(ctx, s.store, c.OrganizationID, c.AgentID, dialtone.Some(from))
 		if err != nil {
 			if de := dialtone.AsError(err); de.Code == dialtone.CodeFromNumberNotOwned {
 				de.Param = "from_numbers"
