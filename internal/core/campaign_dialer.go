@@ -274,14 +274,12 @@ func (t *dialTurn) run() time.Time {
 			earliest(open)
 			continue
 		}
-		if free <= 0 || slot.After(now) {
-			if free > 0 {
-				earliest(slot)
-			}
-			if i == len(st.Due)-1 || free <= 0 {
-				break
-			}
-			continue
+		if free <= 0 {
+			break // a call's end runs the next turn
+		}
+		if slot.After(now) {
+			earliest(slot) // slots only grow: no later lead is due either
+			break
 		}
 		t.place(l)
 		free--
