@@ -109,9 +109,9 @@ func (s *Campaigns) addRows(ctx context.Context, p dialtone.Principal, id string
 				"%d of the leads were rejected, so none were added; details.rejected says which and why. Fix them, or add only the valid ones with ?skip_invalid=true.",
 				len(rej)).WithDetail("rejected", GroupLeadRejections(rej)).WithDetail("valid", len(leads))
 		}
-		if total, err := s.store.CampaignProgress(ctx, c.ID); err == nil && total.Total+len(leads) > dialtone.MaxCampaignLeads {
+		if c.Progress.Total+len(leads) > dialtone.MaxCampaignLeads {
 			return nil, dialtone.Errorf(dialtone.CodeImportTooLarge,
-				"The campaign has %d leads; with these %d it would have more than %d.", total.Total, len(leads), dialtone.MaxCampaignLeads).
+				"The campaign has %d leads; with these %d it would have more than %d.", c.Progress.Total, len(leads), dialtone.MaxCampaignLeads).
 				WithDetail("limit_rows", dialtone.MaxCampaignLeads)
 		}
 		added = leads

@@ -284,7 +284,8 @@ type Store interface {
 	// row lock, returns nil; check's error is returned as is. ErrNotFound.
 	DeleteCampaign(ctx context.Context, orgID, id string, check func(dialtone.Campaign) error) error
 	// AddLeads stores new leads of orgID's campaign id. In one transaction holding the
-	// campaign's row it reads which of numbers are already leads of the campaign and which
+	// campaign's row it reads the campaign with its Progress, which of numbers are already
+	// leads of the campaign and which
 	// opted out of the organization's messages, and stores the leads decide returns (their
 	// phone numbers must be distinct and not already leads). decide's error stores nothing
 	// and is returned as is. ErrNotFound.

@@ -131,6 +131,9 @@ func (s *Store) AddLeads(ctx context.Context, orgID, id string, numbers []string
 		if err != nil {
 			return err
 		}
+		if c.Progress, err = campaignProgress(ctx, tx, id); err != nil {
+			return err
+		}
 		existing, err := s.numbersIn(ctx, tx, `SELECT phone_number FROM leads WHERE campaign_id = $1 AND phone_number IN (%s)`,
 			[]any{id}, numbers)
 		if err != nil {
