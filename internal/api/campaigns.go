@@ -1,8 +1,6 @@
 package api
 
 import (
-	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -116,17 +114,14 @@ func (s *Server) addLeads(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	} else {
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, leadUpload.body()))
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			return leadUpload.tooLarge()
-		}
-		if err != nil {
-			return dialtone.NewError(dialtone.CodeInvalidJSON, "The request body could not be read.")
-		}
-		if mt != "application/json" {
+		raw, err := readJSON(w, r, leadUpload.body(), leadUpload.tooLarge())
+		if dialtone.HasCode(err, dialtone.CodeUnsupportedMediaType) {
 			return dialtone.NewError(dialtone.CodeUnsupportedMediaType,
 				"Send the leads as JSON (Content-Type: application/json) or a CSV file (multipart/form-data, field \"file\").").
 				WithDetail("content_type", r.Header.Get("Content-Type"))
+		}
+		if err != nil {
+			return err
 		}
 		var batch leadBatch
 		if _, bad, err := decodeObject(raw, &batch); err != nil || len(bad) > 0 {

@@ -49,10 +49,16 @@ func decodeParams[P any](w http.ResponseWriter, r *http.Request, validate func(P
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	return readJSON(w, r, MaxBodyBytes, dialtone.NewError(dialtone.CodeBodyTooLarge, ""))
+}
+
+// readJSON reads r's body of at most limit bytes (else tooLarge): nil for an empty body,
+// unsupported_media_type unless it is application/json, invalid_json when it cannot be read.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, tooLarge error) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, dialtone.NewError(dialtone.CodeBodyTooLarge, "")
+		return nil, tooLarge
 	}
 	if err != nil {
 		return nil, dialtone.NewError(dialtone.CodeInvalidJSON, "The request body could not be read.")
