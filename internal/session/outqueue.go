@@ -50,8 +50,10 @@ type outQueue struct {
 	// (zero until then).
 	watch    int32
 	firstOut time.Time
-	// sent logs every frame handed to the leg, for the recorder.
+	// sent logs every frame handed to the leg, and sentTags what each held (zero for
+	// silence), for the recorder.
 	sent     [sentLogSize]dialtone.AudioFrame
+	sentTags [sentLogSize]frameTag
 	sentHead int64 // frames logged so far (the log holds the last sentLogSize)
 	// history holds, for each of the last playoutHistory frames sent, played as it was
 	// once that frame left: where the far end stands when it has heard up to that frame.
@@ -76,7 +78,7 @@ func (q *outQueue) Tick(pacer.Tick) {
 	full := q.n == outCapacity
 	if q.n == 0 {
 		q.idle = true
-		q.takeLocked(&q.silence)
+		q.takeLocked(&q.silence, frameTag{})
 	} else {
 		q.popLocked()
 	}
@@ -94,8 +96,8 @@ func (q *outQueue) Tick(pacer.Tick) {
 
 // popLocked takes the oldest queued frame into sendBuf (mu and sendMu held).
 func (q *outQueue) popLocked() {
-	q.takeLocked(&q.frames[q.head])
 	q.played = q.tags[q.head]
+	q.takeLocked(&q.frames[q.head], q.played)
 	if q.played.utterance == q.watch && q.firstOut.IsZero() {
 		q.firstOut = time.Now()
 	}
@@ -104,20 +106,28 @@ func (q *outQueue) popLocked() {
 	q.idle = false
 }
 
-// takeLocked makes f the frame to send and logs it for the recorder.
-func (q *outQueue) takeLocked(f *dialtone.AudioFrame) {
+// takeLocked makes f, which holds tag, the frame to send and logs it for the recorder.
+func (q *outQueue) takeLocked(f *dialtone.AudioFrame, tag frameTag) {
 	q.sendBuf = *f
 	q.sent[q.sentHead%sentLogSize] = *f
+	q.sentTags[q.sentHead%sentLogSize] = tag
 	q.sentHead++
 }
 
-// push queues one frame, waiting for room while the queue is full (or until stop is
-// closed, when it reports false). The first frame after the line went quiet leaves at once
-// rather than at the next tick: the far end's buffer is empty then, so the frame only makes
-// the reply start up to 20 ms sooner.
+// push queues one frame, waiting for room while the queue is full; once stop is closed it
+// queues nothing and reports false. stop is checked under the queue's lock, so a clear after
+// stop was closed leaves no frame of the stopped reply behind. The first frame after the
+// line went quiet leaves at once rather than at the next tick: the far end's buffer is
+// empty then, so the frame only makes the reply start up to 20 ms sooner.
 func (q *outQueue) push(f *dialtone.AudioFrame, tag frameTag, stop <-chan struct{}) bool {
 	for {
 		q.mu.Lock()
+		select {
+		case <-stop:
+			q.mu.Unlock()
+			return false
+		default:
+		}
 		if q.n < outCapacity {
 			i := (q.head + q.n) % outCapacity
 			q.frames[i], q.tags[i] = *f, tag
@@ -192,14 +202,14 @@ func (q *outQueue) state() (queued int, played frameTag) {
 }
 
 // copySent copies into dst, oldest first, the frames sent from slot from on (counted on the
-// agent's timeline) and returns the slot of dst[0] and how many it copied. Frames that left
-// the log before they were copied are skipped.
-func (q *outQueue) copySent(from int64, dst *[sentLogSize]dialtone.AudioFrame) (first int64, n int) {
+// agent's timeline), and into tags what each held, and returns the slot of dst[0] and how
+// many it copied. Frames that left the log before they were copied are skipped.
+func (q *outQueue) copySent(from int64, dst *[sentLogSize]dialtone.AudioFrame, tags *[sentLogSize]frameTag) (first int64, n int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	from = max(from, q.sentHead-sentLogSize)
 	for s := from; s < q.sentHead; s++ {
-		dst[n] = q.sent[s%sentLogSize]
+		dst[n], tags[n] = q.sent[s%sentLogSize], q.sentTags[s%sentLogSize]
 		n++
 	}
 	return from, n

@@ -50,8 +50,10 @@ type reply struct {
 	// providerError: the reply ended in the apology, so the call ends with provider_error.
 	providerError bool
 
-	startFrame int64 // when its first frame was heard, -1 until then
-	generated  bool  // the reply goroutine finished
+	// startFrame is the slot in the recording of its first frame, endFrame one past its
+	// last: -1 until a frame of it is recorded (placeReply).
+	startFrame, endFrame int64
+	generated            bool // the reply goroutine finished
 }
 
 // spoken is one utterance (a sentence) of a reply.
@@ -86,7 +88,7 @@ func (s *session) say(kind replyKind, text string, action *dialtone.BrainOutput)
 
 func (s *session) newReply(kind replyKind) *reply {
 	ctx, cancel := context.WithCancel(s.ctx)
-	r := &reply{kind: kind, ctx: ctx, cancel: cancel, exited: make(chan struct{}), startFrame: -1}
+	r := &reply{kind: kind, ctx: ctx, cancel: cancel, exited: make(chan struct{}), startFrame: -1, endFrame: -1}
 	s.reply = r
 	return r
 }
@@ -254,20 +256,14 @@ func (s *session) press(r *reply, digits string) {
 	}
 }
 
-// followReply watches the agent's turn on every frame: when its audio starts being heard,
-// and when it has been produced and heard to the end.
+// followReply watches the agent's turn on every frame, for when it has been produced and
+// sent to the end. (Where its audio lies in the recording, placeReply notes.)
 func (s *session) followReply() {
 	r := s.reply
 	if r == nil {
 		return
 	}
 	queued, played := s.out.state()
-	r.mu.Lock()
-	first := r.firstID
-	r.mu.Unlock()
-	if r.startFrame < 0 && first != 0 && played.utterance >= first {
-		r.startFrame = s.frame
-	}
 	if queued > 0 {
 		s.lastSound = s.frame
 	}
@@ -293,9 +289,9 @@ func (s *session) interrupt() {
 	if p, ok := s.st.Leg.(dialtone.PlayoutLeg); ok {
 		unplayed = p.Unplayed() // before Clear, which discards them
 	}
+	r.cancel() // first: the reply goroutine queues nothing after the clear (push)
 	played := s.out.clear(unplayed)
 	s.st.Leg.Clear()
-	r.cancel()
 	select {
 	case <-r.exited:
 	case <-time.After(interruptWait):
@@ -308,6 +304,7 @@ func (s *session) interrupt() {
 // completeReply writes the agent's turn into the transcript, records its latency and takes
 // its action. cut tells whether the caller interrupted it; played is the last frame played.
 func (s *session) completeReply(r *reply, cut bool, played frameTag) {
+	s.recordAgent() // its frames sent since the caller's last frame: the turn ends with them
 	s.reply = nil
 	r.cancel()
 	r.mu.Lock()
@@ -333,9 +330,11 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 	action, digits, firstToken, providerError := r.action, r.digits, r.firstToken, r.providerError
 	r.mu.Unlock()
 	text := strings.Join(words, " ")
-	start := r.startFrame
+	start, end := r.startFrame, r.endFrame
 	if start < 0 {
-		start = s.frame
+		start, end = s.frame, s.frame
+	} else {
+		s.lastSound = max(s.lastSound, end-1) // silence is counted from its last frame
 	}
 	var lat *dialtone.TurnLatency
 	if r.kind == kindAnswer {
@@ -350,7 +349,7 @@ func (s *session) completeReply(r *reply, cut bool, played frameTag) {
 		lat = &l
 	}
 	if text != "" || (digits != "" && !cut) {
-		t := dialtone.TranscriptTurn{Speaker: dialtone.SpeakerAgent, Text: text, StartMS: start * frameMS, EndMS: s.frame * frameMS, Interrupted: !full}
+		t := dialtone.TranscriptTurn{Speaker: dialtone.SpeakerAgent, Text: text, StartMS: start * frameMS, EndMS: end * frameMS, Interrupted: !full}
 		if !cut {
 			t.Digits = digits
 		}

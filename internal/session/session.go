@@ -77,6 +77,7 @@ type session struct {
 	recName    string
 	// agent audio to record
 	sentBuf   [sentLogSize]dialtone.AudioFrame
+	sentTags  [sentLogSize]frameTag
 	sentNext  int64 // next agent frame to record, on the agent's timeline
 	agentSlot int64 // last slot an agent frame was recorded in
 	agentPCM  media.PCMFrame
@@ -421,11 +422,13 @@ func (s *session) record(ch media.Channel, slot int64, f *media.PCMFrame) {
 	}
 }
 
-// recordAgent records the agent frames sent since the last call. The agent's timeline can
-// run ahead of the caller's (a reply's first frame leaves without waiting for the clock);
+// recordAgent records the agent frames sent since the last call and places the reply's
+// frames among them (placeReply). The agent's timeline can run ahead of the caller's (a
+// reply's first frame leaves without waiting for the clock, and frames sent while the
+// session was catching up on the caller's land after the caller's frame being processed);
 // silent frames while it is ahead are skipped, which brings the two back together.
 func (s *session) recordAgent() {
-	first, n := s.out.copySent(s.sentNext, &s.sentBuf)
+	first, n := s.out.copySent(s.sentNext, &s.sentBuf, &s.sentTags)
 	for i := 0; i < n; i++ {
 		f := &s.sentBuf[i]
 		slot := max(s.agentSlot+1, s.frame-int64(n-1-i))
@@ -435,8 +438,30 @@ func (s *session) recordAgent() {
 		media.DecodeFrame(&s.agentPCM, (*media.Frame)(f))
 		s.record(media.ChannelAgent, slot, &s.agentPCM)
 		s.agentSlot = slot
+		s.placeReply(s.sentTags[i], slot)
 	}
 	s.sentNext = first + int64(n)
+}
+
+// placeReply notes that a frame holding tag was recorded at slot: when it belongs to the
+// reply in progress, the reply's turn spans it. The agent's turns are thus timed where
+// their audio is in the recording, which is where the caller heard it, even when the
+// session decided a barge-in some frames after the frame it was processing was heard.
+func (s *session) placeReply(tag frameTag, slot int64) {
+	r := s.reply
+	if r == nil || tag.utterance == 0 {
+		return
+	}
+	r.mu.Lock()
+	first := r.firstID
+	r.mu.Unlock()
+	if first == 0 || tag.utterance < first {
+		return
+	}
+	if r.startFrame < 0 {
+		r.startFrame = slot
+	}
+	r.endFrame = slot + 1
 }
 
 func isSilence(f *dialtone.AudioFrame) bool {

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +38,12 @@ type testLeg struct {
 	closed         bool
 	cleared        int
 	sent           int
+	// soundAfterClear counts the frames with sound sent after the first Clear.
+	soundAfterClear int
+	// burst, when above 1, holds the far end's frames back and delivers them that many at a
+	// time, as a session that falls behind the send clock sees them.
+	burst   int
+	pending []dialtone.AudioFrame
 }
 
 func newTestLeg(script ...string) *testLeg {
@@ -77,6 +85,9 @@ func (l *testLeg) Send(f *dialtone.AudioFrame) bool {
 	if loud {
 		l.agentSound++
 		l.quiet = 0
+		if l.cleared > 0 {
+			l.soundAfterClear++
+		}
 	} else {
 		l.quiet++
 	}
@@ -98,6 +109,16 @@ func (l *testLeg) Send(f *dialtone.AudioFrame) bool {
 	if len(l.said) > 0 {
 		out = l.said[0]
 		l.said = l.said[1:]
+	}
+	if l.burst > 1 {
+		if l.pending = append(l.pending, out); len(l.pending) < l.burst {
+			return true
+		}
+		for _, f := range l.pending {
+			l.in <- f
+		}
+		l.pending = l.pending[:0]
+		return true
 	}
 	l.in <- out
 	return true
@@ -233,6 +254,111 @@ func TestBargeInKeepsWhatWasHeard(t *testing.T) {
 	if got := texts(r.Transcript[1:]); got[0] != "caller: Stop please" || got[1] != "agent: Okay." {
 		t.Errorf("after the barge-in: %q", got)
 	}
+}
+
+// A reply longer than the outbound queue holds is still being queued when the caller
+// interrupts it: nothing more of it may be queued after the barge-in.
+func TestBargeInStopsAReplyStillBeingQueued(t *testing.T) {
+	greeting := "Hello and welcome" + strings.Repeat(" to the very long greeting", 12) + " of the Dialtone test line"
+	if n := soundFrames(t, greeting); n <= 2*outCapacity {
+		t.Fatalf("the greeting lasts %d frames: too short to keep the reply goroutine waiting for room", n)
+	}
+	leg := newTestLeg("Stop please")
+	leg.interruptAfter = 60
+	a := scriptedAgent(greeting, dialtone.ScriptRule{Match: "stop", Say: "Okay.", Action: dialtone.ActionEndCall})
+	s, _ := startTest(t, a, leg)
+	if got := texts(s.Result().Transcript); len(got) != 3 || got[1] != "caller: Stop please" || got[2] != "agent: Okay." {
+		t.Fatalf("transcript %q", got)
+	}
+	// After the clear the caller hears at most the frame that was being sent, then "Okay.".
+	if okay := soundFrames(t, "Okay."); leg.soundAfterClear > okay+1 {
+		t.Errorf("%d frames with sound after the barge-in; \"Okay.\" has %d", leg.soundAfterClear, okay)
+	}
+}
+
+// The agent's turns are timed where their audio is in the recording, even when the session
+// decides the barge-in frames after the agent's audio it was processing left.
+func TestBargeInTurnEndsWhereItsAudioEnds(t *testing.T) {
+	leg := newTestLeg("Stop please")
+	leg.interruptAfter, leg.burst = 60, 8
+	a := scriptedAgent("Hello and welcome to the very long greeting of the Dialtone test line.",
+		dialtone.ScriptRule{Match: "stop", Say: "Okay.", Action: dialtone.ActionEndCall})
+	s, _ := startTest(t, a, leg)
+	tr := s.Result().Transcript
+	if got := texts(tr); len(got) != 3 || !tr[0].Interrupted || got[2] != "agent: Okay." {
+		t.Fatalf("transcript %q", got)
+	}
+	// Every frame of agent sound in the recording lies within one of its turns, and each turn
+	// sounds within three frames (the voice's gaps) of its start and of its end.
+	agent := agentChannel(t, s)
+	sounds := func(from, to int64) bool {
+		return slices.Contains(agent[min(int(from/frameMS), len(agent)):min(int(to/frameMS), len(agent))], true)
+	}
+	var turns [][2]int64
+	for _, turn := range tr {
+		if turn.Speaker != dialtone.SpeakerAgent {
+			continue
+		}
+		turns = append(turns, [2]int64{turn.StartMS, turn.EndMS})
+		if !sounds(turn.StartMS, turn.StartMS+3*frameMS) || !sounds(turn.EndMS-3*frameMS, turn.EndMS) {
+			t.Errorf("agent turn %q [%d, %d] ms: not where its audio is in the recording", turn.Text, turn.StartMS, turn.EndMS)
+		}
+	}
+	for i, loud := range agent {
+		ms := int64(i) * frameMS
+		if loud && !slices.ContainsFunc(turns, func(r [2]int64) bool { return r[0] <= ms && ms < r[1] }) {
+			t.Fatalf("the agent sounds at %d ms in the recording, outside its turns %v", ms, turns)
+		}
+	}
+}
+
+// agentChannel reads the session's recording and tells, frame by frame, whether the agent's
+// channel has sound.
+func agentChannel(t *testing.T, s *session) []bool {
+	t.Helper()
+	f, err := os.Open(s.eng.RecordingPath(s.Result().Recording))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	wr, err := media.NewWAVReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []bool
+	buf := make([]int16, 2*media.FrameSamples)
+	for {
+		n, err := wr.ReadSamples(buf)
+		if err != nil && err != io.EOF {
+			t.Fatal(err)
+		}
+		if n < len(buf) {
+			return out // the recording holds whole frames: a short read is its end
+		}
+		loud := false
+		for i := 1; i < n; i += 2 {
+			loud = loud || buf[i] > 2000 || buf[i] < -2000
+		}
+		out = append(out, loud)
+	}
+}
+
+// soundFrames returns how many frames of text in the agent's sandbox voice have sound (as
+// testLeg counts them).
+func soundFrames(t *testing.T, text string) int {
+	t.Helper()
+	enc, err := sandbox.NewToneEncoder(sandbox.RegisterLow, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var pcm media.PCMFrame
+	for enc.NextFrame((*[160]int16)(&pcm)) {
+		if slices.ContainsFunc(pcm[:], func(v int16) bool { return v > 2000 || v < -2000 }) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestEspeakVoiceSpeaksToTheCaller(t *testing.T) {
