@@ -2,6 +2,8 @@ package dialtone
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"time"
 )
 
@@ -36,6 +38,35 @@ const (
 	AnsweredByMachine AnsweredBy = "machine" // voicemail or an answering machine
 )
 
+// CarrierError is why the carrier refused to place a call (which then ended failed with
+// carrier_error), in the catalogue's terms: Code is provider_error, destination_not_allowed,
+// carrier_credentials_invalid, provider_rate_limited or provider_timeout, and Details holds
+// the carrier's own words: provider, and when it gave them provider_code, provider_message
+// and provider_status.
+type CarrierError struct {
+	Code    Code           `json:"code"`
+	Message string         `json:"message"`
+	Details map[string]any `json:"details"`
+}
+
+// CarrierRefusal returns the CarrierError of a refusal err from carrier: err's own code,
+// message and details when it is an *Error a carrier adapter built for the client, otherwise
+// provider_error naming carrier (err's text, which may hold anything, is not shown).
+func CarrierRefusal(carrier string, err error) *CarrierError {
+	var e *Error
+	if !errors.As(err, &e) || e.Code == CodeInternalError || !e.Code.Catalogued() {
+		return &CarrierError{Code: CodeProviderError, Message: CodeProviderError.Entry().Message,
+			Details: map[string]any{"provider": carrier}}
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Entry().Message
+	}
+	details := map[string]any{"provider": carrier}
+	maps.Copy(details, e.Details)
+	return &CarrierError{Code: e.Code, Message: msg, Details: details}
+}
+
 // Call is one telephone call, inbound or outbound. Nullable timestamps are nil until the call
 // reaches them: DialedAt when it leaves the queue, StartedAt when it is answered (billing
 // starts there), EndedAt when it reaches a terminal status.
@@ -58,6 +89,7 @@ type Call struct {
 	RingTimeoutSeconds int               `json:"ring_timeout_seconds"`
 	AnsweredBy         *AnsweredBy       `json:"answered_by"`
 	EndedReason        *EndedReason      `json:"ended_reason"`
+	CarrierError       *CarrierError     `json:"carrier_error"` // why, when the carrier refused to place it
 	QueuedAt           time.Time         `json:"queued_at"`
 	DialedAt           *time.Time        `json:"dialed_at"`
 	StartedAt          *time.Time        `json:"started_at"`

@@ -3,6 +3,7 @@ package dialtone
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 )
 
@@ -63,5 +64,32 @@ func TestEveryCallStatusIsReachable(t *testing.T) {
 		if !seen[s] {
 			t.Errorf("%s is unreachable", s)
 		}
+	}
+}
+
+// CarrierRefusal keeps a carrier adapter's catalogued error and never shows another error's
+// text, which may hold anything.
+func TestCarrierRefusal(t *testing.T) {
+	geo := Errorf(CodeDestinationNotAllowed, "Not allowed here.").WithDetail("provider_code", 21215)
+	for _, tc := range []struct {
+		name    string
+		err     error
+		code    Code
+		message string
+		details map[string]any
+	}{
+		{"catalogued", geo, CodeDestinationNotAllowed, "Not allowed here.", map[string]any{"provider": "twilio", "provider_code": 21215}},
+		{"wrapped", fmt.Errorf("dial: %w", geo), CodeDestinationNotAllowed, "Not allowed here.", map[string]any{"provider": "twilio", "provider_code": 21215}},
+		{"default message", NewError(CodeProviderTimeout, ""), CodeProviderTimeout, CodeProviderTimeout.Entry().Message, map[string]any{"provider": "twilio"}},
+		{"plain", errors.New("dial tcp 10.0.0.7:443: token=s3cret"), CodeProviderError, CodeProviderError.Entry().Message, map[string]any{"provider": "twilio"}},
+		{"internal", Internal(errors.New("s3cret")), CodeProviderError, CodeProviderError.Entry().Message, map[string]any{"provider": "twilio"}},
+	} {
+		got := CarrierRefusal("twilio", tc.err)
+		if got.Code != tc.code || got.Message != tc.message || !maps.Equal(got.Details, tc.details) {
+			t.Errorf("%s: %+v, want %s %q %v", tc.name, got, tc.code, tc.message, tc.details)
+		}
+	}
+	if geo.Details["provider"] != nil {
+		t.Error("CarrierRefusal changed the carrier's error")
 	}
 }

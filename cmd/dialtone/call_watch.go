@@ -82,6 +82,9 @@ func printCallEvent(out io.Writer, ev dialtone.Event) {
 		if c.EndedReason != nil {
 			status += " (" + string(*c.EndedReason) + ")"
 		}
+		if c.CarrierError != nil {
+			status += ": " + c.CarrierError.Message
+		}
 		fmt.Fprintf(out, "  %s %s\n", ev.CreatedAt.Format("15:04:05.000"), status)
 	}
 }
@@ -113,6 +116,13 @@ func printCallSummary(out io.Writer, c *dialtone.Call) {
 	}
 	fmt.Fprintf(out, "\nCall %s: %s (%s), %d s billed, cost $%.4f, %d transcript turns\n",
 		c.ID, c.Status, reason, c.DurationSeconds, float64(c.Cost.AmountMicros)/1e6, len(c.Transcript))
+	if e := c.CarrierError; e != nil {
+		fmt.Fprintf(out, "The carrier refused it (%s", e.Code)
+		if code, ok := e.Details["provider_code"]; ok {
+			fmt.Fprintf(out, "; %v error %v", e.Details["provider"], code)
+		}
+		fmt.Fprintf(out, "): %s\n", e.Message)
+	}
 	if l := c.Latency; l != nil {
 		fmt.Fprintf(out, "Latency over %d replies (p50 / p95):\n", len(l.Turns))
 		for _, s := range []struct {

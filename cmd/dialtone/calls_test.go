@@ -146,6 +146,20 @@ func TestCallsWatch(t *testing.T) {
 			t.Errorf("watch did not print %q:\n%s", want, out)
 		}
 	}
+	// A call the carrier refuses: watch says why, in its words.
+	out, err = run(t, "calls", "create", "--agent", agent.ID, "--to", "+12125550113")
+	if err != nil || json.Unmarshal([]byte(out), &c) != nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	if out, err = run(t, "calls", "watch", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"failed (carrier_error): The sandbox network refuses calls to +12125550113",
+		"The carrier refused it (provider_error; sandbox error sandbox_refused): The sandbox network refuses calls to +12125550113"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("watch did not print %q:\n%s", want, out)
+		}
+	}
 	if _, err := run(t, "calls", "watch", "call_nope"); err == nil || !strings.Contains(err.Error(), "call_not_found") {
 		t.Errorf("watching an unknown call: %v", err)
 	}

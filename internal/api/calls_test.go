@@ -154,6 +154,13 @@ func TestSandboxOutcomes(t *testing.T) {
 							t.Fatalf("duration_seconds %d for %v", c.DurationSeconds, c.EndedAt.Sub(*c.StartedAt))
 						}
 					}
+					// The refusal says why, in the catalogue's terms and the carrier's.
+					if ce := c.CarrierError; tc.reason != dialtone.EndedCarrierError && ce != nil {
+						t.Fatalf("carrier_error %+v on a call the carrier placed", ce)
+					} else if tc.reason == dialtone.EndedCarrierError && (ce == nil || ce.Code != dialtone.CodeProviderError ||
+						!strings.Contains(ce.Message, "ending in 13") || ce.Details["provider"] != "sandbox" || ce.Details["provider_code"] != "sandbox_refused") {
+						t.Fatalf("carrier_error %+v", ce)
+					}
 					if tc.reason == dialtone.EndedNoAnswer {
 						if rang := c.EndedAt.Sub(*c.DialedAt); rang < scaled(5*time.Second) {
 							t.Fatalf("gave up after %v, before the ring timeout", rang)

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -274,6 +275,18 @@ func TestTwilioCallOutcomes(t *testing.T) {
 		}
 	}
 
+	// A call Twilio refuses to create fails with Twilio's error on it.
+	fake.RejectDestination("+14155550199", 21215)
+	r := call(t, env, "POST", "/v1/calls", env.Admin, `{"agent_id":"`+agent+`","to_number":"+14155550199"}`)
+	mustStatus(t, r, http.StatusCreated)
+	c := waitCall(t, env, env.Admin, r.JSON["id"].(string), ended)
+	ce := c.CarrierError
+	if c.Status != dialtone.CallFailed || *c.EndedReason != dialtone.EndedCarrierError || ce == nil ||
+		ce.Code != dialtone.CodeDestinationNotAllowed || ce.Details["provider"] != "twilio" ||
+		ce.Details["provider_code"] != float64(21215) || !strings.Contains(fmt.Sprint(ce.Details["provider_message"]), "+14155550199") {
+		t.Fatalf("refused call: %s %v, carrier_error %+v", c.Status, deref(c.EndedReason), ce)
+	}
+
 	id, oc := place()
 	s, err := fake.AnswerCall(t.Context(), oc.SID, "machine_end_beep", twiliotest.StreamOptions{})
 	if err != nil {
@@ -282,7 +295,7 @@ func TestTwilioCallOutcomes(t *testing.T) {
 	defer s.Close()
 	l := listen(s)
 	l.hears(t, "Please call us back.")
-	c := waitCall(t, env, env.Admin, id, ended)
+	c = waitCall(t, env, env.Admin, id, ended)
 	if c.AnsweredBy == nil || *c.AnsweredBy != dialtone.AnsweredByMachine || *c.EndedReason != dialtone.EndedVoicemail {
 		t.Fatalf("voicemail call: answered_by %v, ended %v", c.AnsweredBy, *c.EndedReason)
 	}

@@ -137,7 +137,7 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 	}
 	if err := carrier.Dial(ctx, req, s); err != nil {
 		s.log.WarnContext(ctx, "dial refused by carrier", "call_id", c.ID, "carrier", c.Carrier, "error", err)
-		s.fail(ctx, c.ID, dialtone.EndedCarrierError)
+		s.failWith(ctx, c.ID, dialtone.EndedCarrierError, dialtone.CarrierRefusal(c.Carrier, err))
 	}
 }
 

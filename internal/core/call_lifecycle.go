@@ -209,10 +209,16 @@ func (s *Calls) end(ctx context.Context, id string, reason dialtone.EndedReason)
 
 // fail records that call id could not go on (failed, with reason), unless it already ended.
 func (s *Calls) fail(ctx context.Context, id string, reason dialtone.EndedReason) {
+	s.failWith(ctx, id, reason, nil)
+}
+
+// failWith is fail that also stores why the carrier refused the call, when refusal is not nil.
+func (s *Calls) failWith(ctx context.Context, id string, reason dialtone.EndedReason, refusal *dialtone.CarrierError) {
 	_, err := s.store.UpdateCall(ctx, id, func(c *dialtone.Call) (Effects, error) {
 		if c.Ended() {
 			return Effects{}, errStale
 		}
+		c.CarrierError = refusal
 		return s.transition(c, dialtone.CallFailed, reason, s.now())
 	})
 	if err != nil && !errors.Is(err, errStale) {

@@ -18,14 +18,14 @@ const callColumns = `id, organization_id, direction, status, agent_id, phone_num
 	to_number, carrier, instructions, variables, metadata, ring_timeout_seconds, answered_by,
 	ended_reason, queued_at, dialed_at, started_at, ended_at, duration_seconds, cost_micros,
 	created_at, updated_at, node_id, transcript, latency, summary, recording, transferred_to,
-	campaign_id, lead_id, attempt`
+	campaign_id, lead_id, attempt, carrier_error`
 
 // callLiveStatuses is the SQL list of the statuses that hold a concurrency slot.
 const callLiveStatuses = `('dialing', 'ringing', 'in_progress')`
 
 func scanCall(r rowScanner) (dialtone.Call, error) {
 	c := dialtone.Call{Object: "call"}
-	var agentID, answeredBy, endedReason, node, latency, summary, recording, transferred, campaign, lead sql.NullString
+	var agentID, answeredBy, endedReason, node, latency, summary, recording, transferred, campaign, lead, carrierError sql.NullString
 	var variables, metadata, transcript string
 	var queued, dialed, started, ended, created, updated timestamp
 	var cost int64
@@ -33,7 +33,7 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 		&c.FromNumber, &c.ToNumber, &c.Carrier, &c.Instructions, &variables, &metadata,
 		&c.RingTimeoutSeconds, &answeredBy, &endedReason, &queued, &dialed, &started, &ended,
 		&c.DurationSeconds, &cost, &created, &updated, &node, &transcript, &latency, &summary,
-		&recording, &transferred, &campaign, &lead, &c.Attempt); err != nil {
+		&recording, &transferred, &campaign, &lead, &c.Attempt, &carrierError); err != nil {
 		return dialtone.Call{}, err
 	}
 	if agentID.Valid {
@@ -58,6 +58,11 @@ func scanCall(r rowScanner) (dialtone.Call, error) {
 	}
 	if latency.Valid {
 		if err := fromJSONText(latency.String, "call latency", &c.Latency); err != nil {
+			return dialtone.Call{}, err
+		}
+	}
+	if carrierError.Valid {
+		if err := fromJSONText(carrierError.String, "call carrier error", &c.CarrierError); err != nil {
 			return dialtone.Call{}, err
 		}
 	}
@@ -280,7 +285,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 		if err != nil {
 			return err
 		}
-		conv, err := conversationColumns(c)
+		jsonCols, err := callJSONColumns(c)
 		if err != nil {
 			return err
 		}
@@ -289,12 +294,12 @@ func (s *Store) UpdateCall(ctx context.Context, id string, mutate func(*dialtone
 			ring_timeout_seconds = $7, answered_by = $8, ended_reason = $9, queued_at = $10,
 			dialed_at = $11, started_at = $12, ended_at = $13, duration_seconds = $14,
 			cost_micros = $15, updated_at = $16, transcript = $17, latency = $18, summary = $19,
-			recording = $20, transferred_to = $21 WHERE id = $22`,
+			recording = $20, transferred_to = $21, carrier_error = $22 WHERE id = $23`,
 			c.Status, nullText(c.AgentID), c.PhoneNumberID, c.Instructions, variables, metadata,
 			c.RingTimeoutSeconds, nullText(c.AnsweredBy), nullText(c.EndedReason), dbTime(c.QueuedAt),
 			dbNullTime(c.DialedAt), dbNullTime(c.StartedAt), dbNullTime(c.EndedAt), c.DurationSeconds,
-			c.Cost.AmountMicros, dbTime(c.UpdatedAt), conv.transcript, conv.latency, nullText(c.Summary),
-			nullIfEmpty(c.Recording), nullText(c.TransferredTo), id); err != nil {
+			c.Cost.AmountMicros, dbTime(c.UpdatedAt), jsonCols.transcript, jsonCols.latency, nullText(c.Summary),
+			nullIfEmpty(c.Recording), nullText(c.TransferredTo), jsonCols.carrierError, id); err != nil {
 			return err
 		}
 		updated = c
@@ -384,28 +389,36 @@ func (s *Store) DeleteCall(ctx context.Context, orgID, id string, t time.Time) e
 	})
 }
 
-// conversationText is the JSON of a call's transcript and latency, as stored.
-type conversationText struct {
-	transcript string
-	latency    any // NULL or the JSON text
+// callJSONText is the JSON of a call's transcript, latency and carrier error, as stored.
+type callJSONText struct {
+	transcript   string
+	latency      any // NULL or the JSON text
+	carrierError any // NULL or the JSON text
 }
 
-func conversationColumns(c dialtone.Call) (conversationText, error) {
+func callJSONColumns(c dialtone.Call) (callJSONText, error) {
 	turns := c.Transcript
 	if turns == nil {
 		turns = []dialtone.TranscriptTurn{}
 	}
 	t, err := jsonText(turns)
 	if err != nil {
-		return conversationText{}, err
+		return callJSONText{}, err
 	}
-	out := conversationText{transcript: t}
+	out := callJSONText{transcript: t}
 	if c.Latency != nil {
 		l, err := jsonText(c.Latency)
 		if err != nil {
-			return conversationText{}, err
+			return callJSONText{}, err
 		}
 		out.latency = l
+	}
+	if c.CarrierError != nil {
+		e, err := jsonText(c.CarrierError)
+		if err != nil {
+			return callJSONText{}, err
+		}
+		out.carrierError = e
 	}
 	return out, nil
 }

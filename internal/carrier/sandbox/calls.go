@@ -55,17 +55,19 @@ func VoicemailGreetingText(number string) string {
 
 // Dial simulates an outbound call to req.To, whose last two digits choose what happens (see
 // OutcomeFor, PersonaFor and docs/sandbox.md). A number ending in 13 is refused: Dial returns
-// an error and reports nothing. Otherwise Dial returns at once and the call's progress is
-// reported to events: ringing after DialDelay (or busy), then, depending on the outcome,
-// no_answer at the ring timeout, or in_progress with the call's Leg, answered by a person
-// playing PersonaFor(req.To) or by voicemail. The voicemail box plays its greeting and a beep
-// and reports Beep once the beep's last frame was sent. A person that hangs up is reported as
-// completed (caller_hangup), and so is a number ending in 14 two seconds after the answer.
-// An answered call otherwise stays up until Hangup, Transfer or until ctx ends.
+// provider_error (details.provider_code sandbox_refused) and reports nothing. Otherwise Dial
+// returns at once and the call's progress is reported to events: ringing after DialDelay (or
+// busy), then, depending on the outcome, no_answer at the ring timeout, or in_progress with the
+// call's Leg, answered by a person playing PersonaFor(req.To) or by voicemail. The voicemail box
+// plays its greeting and a beep and reports Beep once the beep's last frame was sent. A person
+// that hangs up is reported as completed (caller_hangup), and so is a number ending in 14 two
+// seconds after the answer. An answered call otherwise stays up until Hangup, Transfer or until
+// ctx ends.
 func (c *Carrier) Dial(ctx context.Context, req dialtone.DialRequest, events dialtone.CarrierEvents) error {
 	o := OutcomeFor(req.To)
 	if o.Kind == OutcomeCarrierError {
-		return fmt.Errorf("sandbox: the network refuses calls to %s (numbers ending in 13 always fail)", req.To)
+		return dialtone.Errorf(dialtone.CodeProviderError, "The sandbox network refuses calls to %s (numbers ending in 13 always fail).", req.To).
+			WithDetail("provider_code", "sandbox_refused")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.track(req.CallID, &simCall{cancel: cancel})
