@@ -74,8 +74,11 @@ type Lead struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 	// ZoneFromCampaign says Timezone came from the campaign (the lead and its number had
 	// none): it follows a change of the campaign's zone.
-	ZoneFromCampaign bool  `json:"-"`
-	Seq              int64 `json:"-"` // upload order
+	ZoneFromCampaign bool `json:"-"`
+	// DeferredFrom is, when a calling window moved NextAttemptAt to its next opening, when
+	// the attempt was due before that (a change of schedule puts it back); nil otherwise.
+	DeferredFrom *time.Time `json:"-"`
+	Seq          int64      `json:"-"` // upload order
 }
 
 // LeadInput is one lead of POST /v1/campaigns/{id}/leads.

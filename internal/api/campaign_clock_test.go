@@ -60,3 +60,35 @@ func TestCampaignWindowAcrossDST(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignScheduleChangeUndefersLeads: a lead a window put off until tomorrow is called
+// now once the schedule is changed to one whose window is open now.
+func TestCampaignScheduleChangeUndefersLeads(t *testing.T) {
+	now := time.Date(2026, 3, 7, 23, 0, 0, 0, time.UTC) // Saturday 18:00 in New York
+	clock := apitest.NewClock(now)
+	eachDialectWith(t, apitest.Options{Clock: clock, NoDispatch: true, WritesPerMinute: 1000}, func(t *testing.T, env *apitest.Env) {
+		clock.Set(now)
+		agent, _, _ := callSetup(t, env, env.Admin, "")
+		const days = `"days":["mon","tue","wed","thu","fri","sat","sun"]`
+		id := newCampaign(t, env, env.Admin, agent, `,"schedule":{"timezone":"UTC","windows":[{`+days+`,"start":"09:00","end":"17:00"}]}`)
+		lead := sandboxTo("14") // New York
+		mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+id+"/leads", env.Admin, leadsJSON(lead)), 201)
+		mustStatus(t, call(t, env, "POST", "/v1/campaigns/"+id+"/start", env.Admin, ""), 200)
+		opens := time.Date(2026, 3, 8, 13, 0, 0, 0, time.UTC) // Sunday 09:00 EDT
+		waitFor(t, "the dialer to defer the lead to its window", func() bool {
+			l := campaignLeads(t, env, env.Admin, id)[lead]
+			return l.NextAttemptAt != nil && l.NextAttemptAt.Equal(opens)
+		})
+
+		mustStatus(t, call(t, env, "PATCH", "/v1/campaigns/"+id, env.Admin,
+			`{"schedule":{"timezone":"UTC","windows":[{`+days+`,"start":"00:00","end":"24:00"}]}}`), 200)
+		if err := env.Services.Campaigns.Kick(context.Background(), env.OrgID, id); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the lead's call under the new schedule", func() bool { return len(campaignCalls(t, env, env.Admin, id)) == 1 })
+		c := campaignCalls(t, env, env.Admin, id)[0]
+		if l := campaignLeads(t, env, env.Admin, id)[lead]; !c.QueuedAt.Equal(now) || l.Status != dialtone.LeadCalling || l.Attempts != 1 {
+			t.Fatalf("call queued at %v (want %v), lead %+v", c.QueuedAt, now, l)
+		}
+	})
+}

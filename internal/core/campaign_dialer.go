@@ -269,6 +269,9 @@ func (t *dialTurn) run() time.Time {
 			t.finish(l, dialtone.LeadCanceled) // its windows never open again before the end
 			continue
 		case open.After(now):
+			if l.DeferredFrom == nil {
+				l.DeferredFrom = l.NextAttemptAt // for a change of schedule to put back
+			}
 			l.NextAttemptAt, l.UpdatedAt = &open, now
 			t.leads = append(t.leads, l)
 			earliest(open)
@@ -312,7 +315,7 @@ func (t *dialTurn) complete() {
 
 // finish ends a lead that is not called (skipped, canceled) with its event.
 func (t *dialTurn) finish(l dialtone.Lead, to dialtone.LeadStatus) {
-	l.Status, l.NextAttemptAt, l.CompletedAt, l.UpdatedAt = to, nil, &t.now, t.now
+	l.Status, l.NextAttemptAt, l.DeferredFrom, l.CompletedAt, l.UpdatedAt = to, nil, nil, &t.now, t.now
 	t.leads = append(t.leads, l)
 	t.fx.Events = append(t.fx.Events, leadEvent(l, t.c, t.now))
 }
@@ -330,7 +333,7 @@ func (t *dialTurn) place(l dialtone.Lead) {
 		QueuedAt: t.now, Cost: dialtone.USD(0), CreatedAt: t.now, UpdatedAt: t.now,
 		CampaignID: &c.ID, LeadID: &l.ID, Attempt: l.Attempts + 1,
 	}
-	l.Status, l.Attempts, l.CallID, l.NextAttemptAt, l.UpdatedAt = dialtone.LeadCalling, call.Attempt, &call.ID, nil, t.now
+	l.Status, l.Attempts, l.CallID, l.NextAttemptAt, l.DeferredFrom, l.UpdatedAt = dialtone.LeadCalling, call.Attempt, &call.ID, nil, nil, t.now
 	t.calls = append(t.calls, call)
 	t.leads = append(t.leads, l)
 	t.fx.Events = append(t.fx.Events, callEvent(call, t.now))

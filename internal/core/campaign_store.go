@@ -21,6 +21,9 @@ type CampaignWrite struct {
 	// CancelLeads marks every pending lead of the campaign canceled at the campaign's
 	// UpdatedAt.
 	CancelLeads bool
+	// UndeferLeads puts every pending lead a calling window deferred (Lead.DeferredFrom)
+	// back to when it was due, for the dialer to judge under the campaign's new schedule.
+	UndeferLeads bool
 }
 
 // DialState is what the dialer reads, in the transaction that holds a campaign's row and its
@@ -53,7 +56,7 @@ type DialPlan struct {
 	// Calls are new calls to queue, each naming its lead and attempt.
 	Calls []dialtone.Call
 	// Leads are changed leads of Due: status, attempts, outcome, call_id, next_attempt_at,
-	// completed_at and updated_at are stored, provided each is still pending.
+	// deferred_from, completed_at and updated_at are stored, provided each is still pending.
 	Leads   []dialtone.Lead
 	Effects Effects
 	// CancelLeads marks every pending lead canceled (the campaign reached its end time).

@@ -246,11 +246,13 @@ func (s *Campaigns) Update(ctx context.Context, p dialtone.Principal, id string,
 		}
 		applyCampaignParams(c, params)
 		c.UpdatedAt = s.now()
-		if c.Status != dialtone.CampaignRunning {
-			return CampaignWrite{}, nil
+		// Leads a window of the old schedule put off are judged again by the new one.
+		w := CampaignWrite{UndeferLeads: params.Schedule.Set}
+		if c.Status == dialtone.CampaignRunning {
+			// A change of schedule, pace or limits applies at once: the dialer looks again.
+			w.Effects = s.arm(c, c.UpdatedAt)
 		}
-		// A change of schedule, pace or limits applies at once: the dialer looks again.
-		return CampaignWrite{Effects: s.arm(c, c.UpdatedAt)}, nil
+		return w, nil
 	})
 	if err != nil {
 		return dialtone.Campaign{}, storeError(err, dialtone.CodeCampaignNotFound)

@@ -181,7 +181,15 @@ func storeCampaign(ctx context.Context, tx *sql.Tx, c dialtone.Campaign) error {
 func cancelPendingLeads(ctx context.Context, tx *sql.Tx, c dialtone.Campaign) error {
 	t := dbTime(c.UpdatedAt)
 	_, err := tx.ExecContext(ctx, `UPDATE leads SET status = 'canceled', next_attempt_at = NULL,
-		completed_at = $1, updated_at = $1 WHERE campaign_id = $2 AND status = 'pending'`, t, c.ID)
+		deferred_from = NULL, completed_at = $1, updated_at = $1 WHERE campaign_id = $2 AND status = 'pending'`, t, c.ID)
+	return err
+}
+
+// undeferLeads puts every pending lead of c a calling window deferred back to when it was
+// due, at c's UpdatedAt.
+func undeferLeads(ctx context.Context, tx *sql.Tx, c dialtone.Campaign) error {
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET next_attempt_at = deferred_from, deferred_from = NULL,
+		updated_at = $1 WHERE campaign_id = $2 AND status = 'pending' AND deferred_from IS NOT NULL`, dbTime(c.UpdatedAt), c.ID)
 	return err
 }
 
@@ -209,6 +217,11 @@ func (s *Store) UpdateCampaign(ctx context.Context, orgID, id string, mutate fun
 				return err
 			}
 			if c.Progress, err = campaignProgress(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if w.UndeferLeads {
+			if err := undeferLeads(ctx, tx, c); err != nil {
 				return err
 			}
 		}

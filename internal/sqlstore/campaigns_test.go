@@ -419,6 +419,60 @@ func TestUpdateCampaign(t *testing.T) {
 	})
 }
 
+// TestUndeferLeads: leads a calling window deferred keep when they were due, and
+// UndeferLeads puts back exactly those of its campaign that are still pending.
+func TestUndeferLeads(t *testing.T) {
+	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
+		ctx := t.Context()
+		c, sibling := w.campaignAndSibling(t, st, dialtone.CampaignPaused)
+		now := stored(baseTime().Add(time.Hour))
+		opens := stored(baseTime().Add(20 * time.Hour))
+		retryDue := stored(baseTime().Add(-5 * time.Minute))
+		ls := addLeadsIn(t, st, w.org.ID, c.ID, dialtone.LeadPending, dialtone.LeadPending, dialtone.LeadPending)
+		sib := addLeadsIn(t, st, w.org.ID, sibling.ID, dialtone.LeadPending)
+		ls[1].NextAttemptAt = &retryDue
+		// defer stores, as a dialer turn of campaign id does, leads put off to opens.
+		deferTo := func(id string, leads ...*dialtone.Lead) {
+			t.Helper()
+			err := st.DialCampaign(ctx, w.org.ID, id, now, core.CallCounts{Live: 10, Queued: 10}, 10, func(s core.DialState) (core.DialPlan, error) {
+				p := core.DialPlan{Campaign: s.Campaign}
+				for _, l := range leads {
+					l.DeferredFrom, l.NextAttemptAt, l.UpdatedAt = l.NextAttemptAt, &opens, now
+					p.Leads = append(p.Leads, *l)
+				}
+				return p, nil
+			})
+			if err != nil {
+				t.Fatalf("DialCampaign: %v", err)
+			}
+		}
+		deferTo(c.ID, &ls[0], &ls[1])
+		deferTo(sibling.ID, &sib[0])
+		for i, l := range ls {
+			checkLead(t, st, w.org.ID, l, fmt.Sprintf("lead %d after the window deferred it", i))
+		}
+
+		// A change without UndeferLeads leaves them; with it, they are due when they were.
+		later := stored(now.Add(time.Minute))
+		for _, undefer := range []bool{false, true} {
+			if _, err := st.UpdateCampaign(ctx, w.org.ID, c.ID, func(x *dialtone.Campaign) (core.CampaignWrite, error) {
+				x.UpdatedAt = later
+				return core.CampaignWrite{UndeferLeads: undefer}, nil
+			}); err != nil {
+				t.Fatalf("UpdateCampaign: %v", err)
+			}
+		}
+		due := []time.Time{stored(baseTime()), retryDue}
+		for i := range 2 {
+			ls[i].NextAttemptAt, ls[i].DeferredFrom, ls[i].UpdatedAt = &due[i], nil, later
+		}
+		for i, l := range ls {
+			checkLead(t, st, w.org.ID, l, fmt.Sprintf("lead %d after UndeferLeads", i))
+		}
+		checkLead(t, st, w.org.ID, sib[0], "another campaign's deferred lead")
+	})
+}
+
 func TestDeleteCampaign(t *testing.T) {
 	eachCampaignWorld(t, func(t *testing.T, st *sqlstore.Store, w campaignWorld) {
 		ctx := t.Context()

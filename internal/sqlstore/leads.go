@@ -13,16 +13,17 @@ import (
 
 // leadColumns is the select list scanLead reads.
 const leadColumns = `seq, id, campaign_id, phone_number, variables, timezone, zone_from_campaign,
-	status, attempts, outcome, call_id, next_attempt_at, completed_at, created_at, updated_at`
+	status, attempts, outcome, call_id, next_attempt_at, completed_at, created_at, updated_at,
+	deferred_from`
 
 func scanLead(r rowScanner) (dialtone.Lead, error) {
 	l := dialtone.Lead{Object: "lead"}
 	var variables string
 	var outcome, callID sql.NullString
-	var next, completed, created, updated timestamp
+	var next, completed, created, updated, deferred timestamp
 	if err := r.Scan(&l.Seq, &l.ID, &l.CampaignID, &l.PhoneNumber, &variables, &l.Timezone,
 		&l.ZoneFromCampaign, &l.Status, &l.Attempts, &outcome, &callID, &next, &completed,
-		&created, &updated); err != nil {
+		&created, &updated, &deferred); err != nil {
 		return dialtone.Lead{}, err
 	}
 	if err := fromJSONText(variables, "variables", &l.Variables); err != nil {
@@ -38,7 +39,7 @@ func scanLead(r rowScanner) (dialtone.Lead, error) {
 	if callID.Valid {
 		l.CallID = &callID.String
 	}
-	l.NextAttemptAt, l.CompletedAt = next.ptr(), completed.ptr()
+	l.NextAttemptAt, l.CompletedAt, l.DeferredFrom = next.ptr(), completed.ptr(), deferred.ptr()
 	l.CreatedAt, l.UpdatedAt = created.Time, updated.Time
 	return l, nil
 }
@@ -195,11 +196,11 @@ func (s *Store) DeleteLead(ctx context.Context, orgID, campaignID, id string, ch
 // the lead still has that status. It reports whether it wrote.
 func storeLead(ctx context.Context, tx *sql.Tx, l dialtone.Lead, onlyIf dialtone.LeadStatus) (bool, error) {
 	q := `UPDATE leads SET status = $1, attempts = $2, outcome = $3, call_id = $4,
-		next_attempt_at = $5, completed_at = $6, updated_at = $7 WHERE id = $8`
+		next_attempt_at = $5, completed_at = $6, updated_at = $7, deferred_from = $8 WHERE id = $9`
 	args := []any{l.Status, l.Attempts, nullText(l.Outcome), nullText(l.CallID),
-		dbNullTime(l.NextAttemptAt), dbNullTime(l.CompletedAt), dbTime(l.UpdatedAt), l.ID}
+		dbNullTime(l.NextAttemptAt), dbNullTime(l.CompletedAt), dbTime(l.UpdatedAt), dbNullTime(l.DeferredFrom), l.ID}
 	if onlyIf != "" {
-		q += ` AND status = $9`
+		q += ` AND status = $10`
 		args = append(args, onlyIf)
 	}
 	res, err := tx.ExecContext(ctx, q, args...)
