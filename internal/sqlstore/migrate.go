@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 
@@ -55,4 +57,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// SchemaDigest identifies the schema Migrate builds on dialect ("sqlite" or "postgres"): a
+// hex SHA-256 of that dialect's migrations and of the River schema version they reach. Two
+// databases migrated by builds with the same digest have the same schema, so tests can copy
+// one migrated database instead of migrating each (internal/sqlstore/sqltest). It panics on
+// an unknown dialect.
+func SchemaDigest(name string) string {
+	d := dialect(name)
+	if d != dialectSQLite && d != dialectPostgres {
+		panic("sqlstore.SchemaDigest: unknown dialect " + name)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "river %d\n", riverSchemaVersion)
+	err := fs.WalkDir(migrations, d.migrationsDir(), func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(path)
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		panic("sqlstore.SchemaDigest: " + err.Error()) // the files are embedded: never
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
