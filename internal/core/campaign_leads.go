@@ -63,13 +63,21 @@ func (s *Campaigns) addRows(ctx context.Context, p dialtone.Principal, id string
 	}
 	valid := rows[:0:0]
 	numbers := make([]string, 0, len(rows))
+	zones := make([]string, 0, len(rows)) // valid[i]'s number's own zone, "" for none
 	for _, r := range rows {
-		if err := allowed(r.PhoneNumber); err != nil {
+		num, err := phonenumbers.Parse(r.PhoneNumber, "") // once, for the destination and the zone
+		if err != nil {
+			return dialtone.LeadUpload{}, dialtone.Internal(err) // rows hold valid numbers
+		}
+		if err := allowed(r.PhoneNumber, num); err != nil {
 			rejected = append(rejected, CSVRejection{Row: r.Row, Reason: dialtone.LeadRejectDestination})
 			continue
 		}
-		valid = append(valid, r)
-		numbers = append(numbers, r.PhoneNumber)
+		zone := ""
+		if r.Timezone == "" {
+			zone = numberZone(num)
+		}
+		valid, numbers, zones = append(valid, r), append(numbers, r.PhoneNumber), append(zones, zone)
 	}
 	var added []dialtone.Lead
 	var campaign dialtone.Campaign
@@ -81,7 +89,7 @@ func (s *Campaigns) addRows(ctx context.Context, p dialtone.Principal, id string
 		now := s.now()
 		rej := rejected
 		leads := make([]dialtone.Lead, 0, len(valid))
-		for _, r := range valid {
+		for i, r := range valid {
 			switch {
 			case existing[r.PhoneNumber]:
 				rej = append(rej, CSVRejection{Row: r.Row, Reason: dialtone.ImportRejectDuplicate})
@@ -92,7 +100,7 @@ func (s *Campaigns) addRows(ctx context.Context, p dialtone.Principal, id string
 			}
 			zone, fromCampaign := r.Timezone, false
 			if zone == "" {
-				zone = numberZone(r.PhoneNumber)
+				zone = zones[i]
 			}
 			if zone == "" {
 				zone, fromCampaign = c.Schedule.Timezone, true
@@ -128,12 +136,8 @@ func (s *Campaigns) addRows(ctx context.Context, p dialtone.Principal, id string
 	return dialtone.LeadUpload{Object: "lead_upload", Added: len(added), Rejected: GroupLeadRejections(rejected)}, nil
 }
 
-// numberZone is the IANA time zone of e164's area when it has exactly one, else "".
-func numberZone(e164 string) string {
-	num, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		return ""
-	}
+// numberZone is the IANA time zone of num's area when it has exactly one, else "".
+func numberZone(num *phonenumbers.PhoneNumber) string {
 	zones, err := phonenumbers.GetTimezonesForNumber(num)
 	if err != nil || len(zones) != 1 {
 		return ""

@@ -203,20 +203,14 @@ func (s *TelephonyConfigs) CheckDestination(ctx context.Context, orgID, e164 str
 }
 
 // Destinations returns a check of numbers against orgID's telephony config, for many numbers
-// at once (the config is read once): the check returns what CheckDestination does.
-func (s *TelephonyConfigs) Destinations(ctx context.Context, orgID string) (func(e164 string) error, error) {
+// at once (the config is read once): given a valid E.164 number and its parse, the check
+// returns nil or the *DestinationError CheckDestination would.
+func (s *TelephonyConfigs) Destinations(ctx context.Context, orgID string) (func(e164 string, num *phonenumbers.PhoneNumber) error, error) {
 	cfg, err := s.config(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	return func(e164 string) error {
-		if err := CheckE164(e164); err != nil {
-			return err
-		}
-		num, err := phonenumbers.Parse(e164, "")
-		if err != nil {
-			return dialtone.Internal(err)
-		}
+	return func(e164 string, num *phonenumbers.PhoneNumber) error {
 		return allowedDestination(cfg, e164, num)
 	}, nil
 }
