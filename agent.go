@@ -28,11 +28,19 @@ const (
 // VoicemailAction is what an agent does when an outbound call reaches voicemail.
 type VoicemailAction string
 
-// The voicemail actions.
+// The voicemail actions. hang_up and leave_message have the carrier tell a person from a
+// machine before the conversation starts (on Twilio the answered call waits for it, a few
+// seconds); continue asks for no detection: the call connects at once, answered_by stays
+// null, and whoever or whatever answered gets the agent's conversation.
 const (
 	VoicemailHangUp       VoicemailAction = "hang_up"
 	VoicemailLeaveMessage VoicemailAction = "leave_message"
+	VoicemailContinue     VoicemailAction = "continue"
 )
+
+// DetectsMachines reports whether calls of an agent with action a ask the carrier to tell a
+// person from a machine.
+func (a VoicemailAction) DetectsMachines() bool { return a != VoicemailContinue }
 
 // Voicemail is an agent's voicemail behaviour. Message is required with leave_message.
 type Voicemail struct {

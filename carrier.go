@@ -20,7 +20,8 @@ type DialRequest struct {
 	// sandbox) can answer in the other tone register.
 	AgentVoice string
 	// DetectMachine asks the carrier to tell a person from an answering machine before the
-	// conversation starts (the agent has a voicemail policy to apply).
+	// conversation starts (the agent has a voicemail policy to apply). Without it the call
+	// is reported answered with AnsweredBy "".
 	DetectMachine bool
 	// Account is the From number's carrier account (bring-your-own carriers), nil for the
 	// sandbox.
@@ -51,7 +52,8 @@ type CarrierEvent struct {
 	Status CallStatus
 	// EndedReason is set with a terminal Status.
 	EndedReason EndedReason
-	// AnsweredBy is set with in_progress.
+	// AnsweredBy is set with in_progress: human or machine, or "" when the carrier was not
+	// asked to tell (DetectMachine false), which leaves the call's answered_by null.
 	AnsweredBy AnsweredBy
 	// Media is the call's audio, set with in_progress by carriers that carry audio; the
 	// conversation engine takes it over.

@@ -251,6 +251,15 @@ func TestConversationVoicemail(t *testing.T) {
 			t.Fatalf("hang_up on voicemail: %+v", c)
 		}
 
+		// continue: nothing is detected, so the machine gets the conversation like a person
+		// (its greeting, over the agent's, is the caller's first turn).
+		cont, _, _ := callSetup(t, env, env.Admin, `,"greeting":"Hi!","voicemail":{"action":"continue"}`)
+		c = waitCall(t, env, env.Admin, placeCall(t, env, env.Admin, cont, sandboxTo("12"), ""), ended)
+		machine := "caller: Hi, you have reached the voicemail of " + sandboxTo("12") + ". Please leave a message after the tone."
+		if c.AnsweredBy != nil || deref(c.EndedReason) == dialtone.EndedVoicemail || !slices.Contains(lines(c.Transcript), machine) {
+			t.Fatalf("continue on voicemail: answered_by %v, ended %v, transcript %q", c.AnsweredBy, deref(c.EndedReason), lines(c.Transcript))
+		}
+
 		c = waitCall(t, env, env.Admin, placeCall(t, env, env.Admin, leave, sandboxTo("12"), ""), ended)
 		wantEnded(t, c, dialtone.EndedVoicemail)
 		// The machine's greeting is heard (not answered: no greeting from the agent), then

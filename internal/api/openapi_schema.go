@@ -77,7 +77,7 @@ func schemaEnums() map[reflect.Type][]any {
 	return map[reflect.Type][]any{
 		reflect.TypeFor[dialtone.Role]():            anySlice(dialtone.Roles()),
 		reflect.TypeFor[dialtone.BrainType]():       anySlice(dialtone.BrainTypes()),
-		reflect.TypeFor[dialtone.VoicemailAction](): {string(dialtone.VoicemailHangUp), string(dialtone.VoicemailLeaveMessage)},
+		reflect.TypeFor[dialtone.VoicemailAction](): {string(dialtone.VoicemailHangUp), string(dialtone.VoicemailLeaveMessage), string(dialtone.VoicemailContinue)},
 		reflect.TypeFor[dialtone.ErrorType]():       anySlice(dialtone.ErrorTypes()),
 		reflect.TypeFor[dialtone.Code]():            codes,
 		reflect.TypeFor[dialtone.BillingMode]():     {string(dialtone.BillingPrepaid), string(dialtone.BillingPostpaid)},

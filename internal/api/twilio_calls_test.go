@@ -302,4 +302,22 @@ func TestTwilioCallOutcomes(t *testing.T) {
 	if slices.Contains(l.update(s.State()), "Hello from Dialtone.") {
 		t.Error("the greeting was played to the answering machine")
 	}
+
+	// An agent with voicemail.action continue asks Twilio for no detection: the call connects
+	// at once, answered_by stays null, and the conversation starts.
+	mustStatus(t, call(t, env, "PATCH", "/v1/agents/"+agent, env.Admin, `{"voicemail":{"action":"continue"}}`), 200)
+	id, oc = place()
+	if p := oc.Params; p.Has("MachineDetection") {
+		t.Fatalf("MachineDetection=%q asked for an agent with voicemail.action continue", p.Get("MachineDetection"))
+	}
+	s2, err := fake.AnswerCall(t.Context(), oc.SID, "machine_end_beep", twiliotest.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	listen(s2).hears(t, "Hello from Dialtone.")
+	if c = waitCall(t, env, env.Admin, id, status(dialtone.CallInProgress)); c.AnsweredBy != nil {
+		t.Fatalf("answered_by %v without detection, want null", *c.AnsweredBy)
+	}
+	mustStatus(t, call(t, env, "POST", "/v1/calls/"+id+"/hangup", env.Admin, ""), 200)
 }

@@ -85,14 +85,14 @@ func inRange(fe *dialtone.FieldErrors, field string, o dialtone.Optional[int], m
 func validateVoicemail(fe *dialtone.FieldErrors, v dialtone.Voicemail) {
 	switch v.Action {
 	case "":
-		fe.Add("voicemail.action", dialtone.CodeFieldRequired, "voicemail.action is required: hang_up or leave_message.")
-	case dialtone.VoicemailHangUp:
+		fe.Add("voicemail.action", dialtone.CodeFieldRequired, "voicemail.action is required: hang_up, leave_message or continue.")
+	case dialtone.VoicemailHangUp, dialtone.VoicemailContinue:
 	case dialtone.VoicemailLeaveMessage:
 		if strings.TrimSpace(v.Message) == "" {
 			fe.Add("voicemail.message", dialtone.CodeFieldRequired, "voicemail.message is required when voicemail.action is leave_message.")
 		}
 	default:
-		fe.Addf("voicemail.action", dialtone.CodeInvalidValue, "voicemail.action must be hang_up or leave_message; got %q.", v.Action)
+		fe.Addf("voicemail.action", dialtone.CodeInvalidValue, "voicemail.action must be hang_up, leave_message or continue; got %q.", v.Action)
 	}
 	if runes(v.Message) > dialtone.MaxVoicemailMessageLen {
 		fe.Addf("voicemail.message", dialtone.CodeValueTooLong, "voicemail.message is %d characters; the limit is %d.",

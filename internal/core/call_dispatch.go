@@ -132,7 +132,7 @@ func (s *Calls) dial(ctx context.Context, c dialtone.Call) {
 		RingTimeout: time.Duration(c.RingTimeoutSeconds) * time.Second, DetectMachine: true, Account: account}
 	if c.AgentID != nil {
 		if a, err := s.store.GetAgent(ctx, c.OrganizationID, *c.AgentID); err == nil {
-			req.AgentVoice = a.Voice
+			req.AgentVoice, req.DetectMachine = a.Voice, a.Voicemail.Action.DetectsMachines()
 		}
 	}
 	if err := carrier.Dial(ctx, req, s); err != nil {

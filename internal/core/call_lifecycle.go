@@ -77,9 +77,9 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 		if c.Ended() || c.Status == ev.Status {
 			return Effects{}, errStale
 		}
-		if ev.Status == dialtone.CallInProgress {
-			by := cmpOr(ev.AnsweredBy, dialtone.AnsweredByHuman)
-			c.AnsweredBy = &by
+		if ev.Status == dialtone.CallInProgress && ev.AnsweredBy != "" {
+			by := ev.AnsweredBy
+			c.AnsweredBy = &by // nil: the carrier was not asked to tell
 		}
 		if hadConv {
 			c.ApplyConversation(conv)

@@ -130,6 +130,9 @@ func (c *Carrier) simulate(ctx context.Context, req dialtone.DialRequest, o Outc
 	case OutcomeVoicemail:
 		ring, by = RingBeforeVoicemail, dialtone.AnsweredByMachine
 	}
+	if !req.DetectMachine {
+		by = "" // the network was not asked to tell
+	}
 	if ring > req.RingTimeout {
 		if c.sleep(ctx, req.RingTimeout) {
 			report(dialtone.CarrierEvent{Status: dialtone.CallNoAnswer, EndedReason: dialtone.EndedNoAnswer})

@@ -329,12 +329,42 @@ func TestPersonAnswersInTheOtherRegister(t *testing.T) {
 	waitDone(t, leg)
 }
 
+// Without DetectMachine nothing tells a machine from a person: the voicemail box answers
+// with AnsweredBy "" and still plays its greeting and beep.
+func TestVoicemailWithoutDetection(t *testing.T) {
+	c := lockstepCarrier()
+	ev := newEventLog()
+	const to = "+12125550112"
+	if err := c.Dial(context.Background(), dialtone.DialRequest{CallID: "call_12", To: to, RingTimeout: 30 * time.Second,
+		AgentVoice: "sandbox-en-us-low"}, ev); err != nil {
+		t.Fatal(err)
+	}
+	var leg *Leg
+	for leg == nil {
+		if e := ev.next(t); e.Status == dialtone.CallInProgress {
+			if e.AnsweredBy != "" {
+				t.Fatalf("answered by %q without detection", e.AnsweredBy)
+			}
+			leg = e.Media.(*Leg)
+		}
+	}
+	a := newFakeAgent(t, leg, tones.RegisterLow)
+	for len(a.heard) == 0 && a.tick < 2000 {
+		a.step()
+	}
+	if !slices.Equal(a.heard, []string{VoicemailGreetingText(to)}) {
+		t.Fatalf("heard %q", a.heard)
+	}
+	c.Hangup(context.Background(), "call_12")
+	waitDone(t, leg)
+}
+
 func TestVoicemailGreetingBeepAndMessage(t *testing.T) {
 	c := lockstepCarrier()
 	ev := newEventLog()
 	const to = "+12125550112"
 	if err := c.Dial(context.Background(), dialtone.DialRequest{CallID: "call_9", To: to, RingTimeout: 30 * time.Second,
-		AgentVoice: "sandbox-en-us-low"}, ev); err != nil {
+		AgentVoice: "sandbox-en-us-low", DetectMachine: true}, ev); err != nil {
 		t.Fatal(err)
 	}
 	var leg *Leg

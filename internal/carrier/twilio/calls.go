@@ -167,13 +167,16 @@ func escapeXML(s string) string {
 }
 
 // answeredBy maps Twilio's AnsweredBy to Dialtone's, and reports whether a machine's greeting
-// is over (the message window is open). "unknown" and "" (no detection) count as a person.
+// is over (the message window is open). "unknown" (Twilio could not tell) counts as a person;
+// "" (no detection was asked for) is "", which leaves answered_by null.
 func answeredBy(twilio string) (dialtone.AnsweredBy, bool) {
 	switch {
 	case strings.HasPrefix(twilio, "machine_end_"):
 		return dialtone.AnsweredByMachine, true
 	case twilio == "machine_start" || twilio == "fax":
 		return dialtone.AnsweredByMachine, false
+	case twilio == "":
+		return "", false
 	}
 	return dialtone.AnsweredByHuman, false
 }
