@@ -266,7 +266,9 @@ func TestSandboxMessageErrors(t *testing.T) {
 }
 
 // TestMessagePacing sends 20 messages from a number limited to 2 a second: they are all
-// accepted at once, leave in order one slot (500 ms) apart, and are all delivered.
+// accepted at once, leave in order at least one slot (500 ms) apart, and are all delivered.
+// (Exactly one slot apart when the machine keeps up: a send accepted after the previous
+// slot's interval, or a number reslotted because a send ran over 2 s late, starts later.)
 func TestMessagePacing(t *testing.T) {
 	t.Parallel()
 	eachDialectWith(t, smsScale, func(t *testing.T, env *apitest.Env) {
@@ -298,8 +300,8 @@ func TestMessagePacing(t *testing.T) {
 			if i == 0 {
 				continue
 			}
-			if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap != 500*time.Millisecond {
-				t.Errorf("slots %d and %d are %v apart, want 500ms", i-1, i, gap)
+			if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap < 500*time.Millisecond {
+				t.Errorf("slots %d and %d are %v apart, want at least 500ms", i-1, i, gap)
 			}
 			if !m.SentAt.After(*ms[i-1].SentAt) {
 				t.Errorf("message %d left at %v, not after message %d (%v)", i, m.SentAt, i-1, ms[i-1].SentAt)
@@ -359,8 +361,8 @@ func TestMessagePacingAfterOutage(t *testing.T) {
 				t.Errorf("message %d: slot %v (restart %v), sent %v", i, m.SendAt, restart, m.SentAt)
 			}
 			if i > 0 {
-				if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap != 500*time.Millisecond {
-					t.Errorf("new slots %d and %d are %v apart, want 500ms", i-1, i, gap)
+				if gap := m.SendAt.Sub(*ms[i-1].SendAt); gap < 500*time.Millisecond {
+					t.Errorf("new slots %d and %d are %v apart, want at least 500ms", i-1, i, gap)
 				}
 				if !m.SentAt.After(*ms[i-1].SentAt) {
 					t.Errorf("message %d left before message %d", i, i-1)
