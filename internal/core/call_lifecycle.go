@@ -102,14 +102,6 @@ func (s *Calls) CallEvent(ctx context.Context, ev dialtone.CarrierEvent) {
 	}
 }
 
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
 // answered starts what follows an answer: when a machine answered and the agent hangs up on
 // voicemail, the hang-up itself; otherwise the call's conversation over leg, which keeps the
 // agent's maximum duration, or, for a call without one, a timer for it.

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -74,7 +75,7 @@ func (s *Messages) Receive(ctx context.Context, org string, n dialtone.PhoneNumb
 		if err != nil {
 			return dialtone.Message{}, err
 		}
-		help = cmpOr(cfg.SMSHelpText, dialtone.DefaultSMSHelpText)
+		help = cmp.Or(cfg.SMSHelpText, dialtone.DefaultSMSHelpText)
 	}
 	var contact *dialtone.ContactRef
 	if r, ok := contactRefs(ctx, s.store, s.log, org, []string{in.From})[in.From]; ok {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,7 +53,7 @@ func (e *Engine) synthesizers(st dialtone.ConversationStart, def speech.Synthesi
 		var err error
 		switch p.Provider {
 		case dialtone.SpeechOpenAI:
-			syn, err = openaispeech.NewSynthesizer(openaispeech.Config{BaseURL: cmpOr(p.BaseURL, e.cfg.SpeechURLs.OpenAI),
+			syn, err = openaispeech.NewSynthesizer(openaispeech.Config{BaseURL: cmp.Or(p.BaseURL, e.cfg.SpeechURLs.OpenAI),
 				APIKey: key, Model: p.Model, Voice: p.Voice, HTTPClient: e.cfg.HTTPClient})
 		case dialtone.SpeechElevenLabs:
 			syn, err = elevenlabs.NewSynthesizer(elevenlabs.Config{BaseURL: e.cfg.SpeechURLs.ElevenLabs, APIKey: key,
@@ -84,7 +85,7 @@ func (e *Engine) recognizers(st dialtone.ConversationStart) []recognizerSource {
 		var open func(ctx context.Context) (speech.Recognizer, error)
 		switch p.Provider {
 		case dialtone.SpeechDeepgram:
-			cfg := deepgram.Config{URL: e.cfg.SpeechURLs.Deepgram, APIKey: key, Model: p.Model, Language: cmpOr(p.Language, lang),
+			cfg := deepgram.Config{URL: e.cfg.SpeechURLs.Deepgram, APIKey: key, Model: p.Model, Language: cmp.Or(p.Language, lang),
 				HTTPClient: e.cfg.HTTPClient}
 			open = func(ctx context.Context) (speech.Recognizer, error) { return deepgram.New(ctx, cfg) }
 		case dialtone.SpeechOpenAI:
@@ -92,7 +93,7 @@ func (e *Engine) recognizers(st dialtone.ConversationStart) []recognizerSource {
 			if language == "" && len(lang) >= 2 {
 				language = strings.ToLower(lang[:2]) // ISO 639-1 from the agent's BCP-47 language
 			}
-			cfg := openaispeech.RecognizerConfig{BaseURL: cmpOr(p.BaseURL, e.cfg.SpeechURLs.OpenAI), APIKey: key, Model: p.Model,
+			cfg := openaispeech.RecognizerConfig{BaseURL: cmp.Or(p.BaseURL, e.cfg.SpeechURLs.OpenAI), APIKey: key, Model: p.Model,
 				Language: language, HTTPClient: e.cfg.HTTPClient}
 			open = func(context.Context) (speech.Recognizer, error) { return openaispeech.NewRecognizer(cfg) }
 		default:
@@ -110,13 +111,6 @@ func keyAt(keys []string, i int) string {
 		return keys[i]
 	}
 	return ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // failing is a recognizer that can fail (the cloud ones); the sandbox recognizer cannot.
